@@ -1,0 +1,33 @@
+/* alz_api.h - the calls of ../shared/API.md, each a request, an exchange and a verdict. */
+#ifndef ALZ_API_H
+#define ALZ_API_H
+
+#include "alz_http.h"
+#include "alz_reply.h"
+
+/* Everything one call found out; free with alz_outcome_free(). */
+struct alz_outcome {
+	enum alz_rc rc;
+	long status;		/* HTTP status, 0 when there was no reply */
+	long retry_after;	/* seconds, -1 when absent */
+	long elapsed_ms;
+	struct alz_login login;	/* filled when rc == ALZ_OK on a log-in call */
+	struct alz_api_error err;
+};
+
+/* POST path_authorize {userName, password}. */
+enum alz_rc alz_api_login(struct alz_http *h, const char *api_user,
+			  const char *password, struct alz_outcome *o);
+
+/* POST path_2fa {sessionId, token}; API_USER is what the success must name. */
+enum alz_rc alz_api_2fa(struct alz_http *h, const char *api_user,
+			const char *session_id, const char *code,
+			struct alz_outcome *o);
+
+/* PUT path_logout with the token header. */
+enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
+			   struct alz_outcome *o);
+
+void alz_outcome_free(struct alz_outcome *o);
+
+#endif

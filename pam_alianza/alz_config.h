@@ -1,0 +1,95 @@
+/* alz_config.h - pam_alianza's settings: defaults, the config file, module arguments. */
+#ifndef ALZ_CONFIG_H
+#define ALZ_CONFIG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "alz_error.h"
+#include "alz_log.h"
+
+#define ALZ_DEFAULT_CONF "/etc/security/pam_alianza.conf"
+#define ALZ_MAX_CONF_SIZE (64 * 1024)	/* bytes; a config is a few hundred */
+#define ALZ_MAX_CONF_LINE 4096		/* bytes per line */
+
+/* Endpoint paths of ../shared/API.md; each is a setting (path_* keys). */
+enum alz_path {
+	ALZ_P_AUTHORIZE,	/* POST /v2/authorize */
+	ALZ_P_2FA,		/* POST /v2/authorize/2fa */
+	ALZ_P_USERINFO,		/* GET /v2/authorize/userinfo */
+	ALZ_P_LOGOUT,		/* PUT /v2/authorize/logout */
+	ALZ_P_PASSWORD,		/* PUT /v2/authorize */
+	ALZ_P_JWT,		/* POST /v2/authorize/jwt */
+	ALZ_PATH_COUNT
+};
+
+/* JSON field and header names of ../shared/API.md; each is a setting (field_* keys). */
+enum alz_field {
+	ALZ_F_USER_NAME,	/* userName */
+	ALZ_F_PASSWORD,		/* password */
+	ALZ_F_NEW_PASSWORD,	/* newPassword */
+	ALZ_F_AUTH_TOKEN,	/* authToken */
+	ALZ_F_TOKEN_TYPE,	/* tokenType */
+	ALZ_F_EXPIRES_IN,	/* expiresIn */
+	ALZ_F_USER_ID,		/* userId */
+	ALZ_F_PARTITION_ID,	/* partitionId */
+	ALZ_F_PARTITION_NAME,	/* partitionName */
+	ALZ_F_USER_TYPE,	/* userType */
+	ALZ_F_ERROR_CODE,	/* errorCode */
+	ALZ_F_MESSAGE,		/* message */
+	ALZ_F_SESSION_ID,	/* sessionId */
+	ALZ_F_2FA_CODE,		/* token (in the /2fa request) */
+	ALZ_F_JWT,		/* token (in the /jwt request) */
+	ALZ_F_FX_SUCCESS,	/* success (FoodXchange envelope) */
+	ALZ_F_FX_ERROR,		/* error */
+	ALZ_F_FX_CODE,		/* code */
+	ALZ_F_FX_DATA,		/* data */
+	ALZ_F_AUTH_HEADER,	/* X-AUTH-TOKEN (HTTP header) */
+	ALZ_FIELD_COUNT
+};
+
+struct alz_config {
+	char *base_url;		/* https://host[:port][/prefix], no trailing slash */
+	char *ca_file;		/* NULL: libcurl's default trust store */
+	char *proxy;		/* NULL: no proxy, whatever the environment says */
+	long connect_timeout_ms;
+	long timeout_ms;	/* total deadline of one HTTP exchange */
+	char *user_template;	/* local user -> API userName, "%u" */
+	unsigned long min_uid;
+	bool debug;
+	char *paths[ALZ_PATH_COUNT];
+	char *fields[ALZ_FIELD_COUNT];
+
+	/* bookkeeping for duplicate-key detection; not settings */
+	unsigned char seen[128];
+};
+
+/* Fill cfg with every default. Returns ALZ_OK or ALZ_ERR_NOMEM. */
+enum alz_rc alz_config_init(struct alz_config *cfg);
+void alz_config_free(struct alz_config *cfg);
+
+/*
+ * Read PATH over the defaults. The file must be a regular file owned by
+ * OWNER (0 in the module) and not writable by group or others. Any bad
+ * line is logged with file, line and key and makes the whole load fail.
+ */
+enum alz_rc alz_config_load_file(struct alz_config *cfg, const char *path,
+				 uid_t owner, const struct alz_log *lg);
+
+/*
+ * The one setter: file lines and "key=value" module arguments go through
+ * it. SOURCE and LINE only serve the error message (line 0: an argument).
+ */
+enum alz_rc alz_config_set(struct alz_config *cfg, const char *key,
+			   const char *value, const char *source, unsigned line,
+			   const struct alz_log *lg);
+
+/* Checks that span keys (base_url set, connect <= total deadline). */
+enum alz_rc alz_config_finish(struct alz_config *cfg, const char *source,
+			      const struct alz_log *lg);
+
+/* Apply TEMPLATE to LOCAL_USER ("%u" -> user, "%%" -> "%"); caller frees. */
+enum alz_rc alz_config_api_user(const struct alz_config *cfg,
+				const char *local_user, char **out);
+
+#endif

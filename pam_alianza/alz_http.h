@@ -1,0 +1,49 @@
+/* alz_http.h - the HTTPS client: one libcurl handle, hardened, capped, reused across calls. */
+#ifndef ALZ_HTTP_H
+#define ALZ_HTTP_H
+
+#include <curl/curl.h>
+
+#include "alz_config.h"
+
+#define ALZ_MAX_BODY (64 * 1024)	/* bytes; an API reply is < 1 KiB */
+
+struct alz_body {
+	char *data;		/* NUL-terminated; may hold a token: wiped on free */
+	size_t len;
+	int too_big;
+};
+
+struct alz_http_reply {
+	long status;		/* HTTP status, 0 when no reply */
+	struct alz_body body;
+	long retry_after;	/* seconds from Retry-After, -1 when absent */
+	long elapsed_ms;	/* of the last call */
+};
+
+struct alz_http {
+	CURL *curl;		/* kept across calls: one TLS handshake per login */
+	const struct alz_config *cfg;
+	const struct alz_log *lg;
+	char errbuf[CURL_ERROR_SIZE];
+	long connections;	/* new connections made by this handle (for tests/bench) */
+};
+
+enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
+			  const struct alz_log *lg);
+
+/*
+ * One exchange: METHOD ("GET", "POST", "PUT") on the configured base URL +
+ * the path of ENDPOINT. BODY (JSON, may hold a secret) may be NULL.
+ * TOKEN, when not NULL, goes in the auth-token header. Transport failures
+ * come back as ALZ_ERR_UNAVAILABLE / TIMEOUT / TLS / BAD_REPLY; any HTTP
+ * status is ALZ_OK here and judged by the caller.
+ */
+enum alz_rc alz_http_call(struct alz_http *h, const char *method,
+			  enum alz_path endpoint, const char *body,
+			  const char *token, struct alz_http_reply *out);
+
+void alz_http_reply_free(struct alz_http_reply *r);
+void alz_http_cleanup(struct alz_http *h);
+
+#endif

@@ -1,0 +1,60 @@
+/* alz_reply.h - what the API's replies mean: a login, a challenge, or an error. */
+#ifndef ALZ_REPLY_H
+#define ALZ_REPLY_H
+
+#include <stddef.h>
+
+#include "alz_config.h"
+
+#define ALZ_MAX_TOKEN 8192		/* bytes; a JWT is well under 2 KiB */
+#define ALZ_MAX_SESSION_ID 512		/* bytes */
+#define ALZ_MAX_FACT 256		/* bytes of userId, partitionName, ... */
+#define ALZ_MAX_EXPIRES_IN 86400	/* seconds; the API's tokens live 3600 */
+#define ALZ_DEFAULT_EXPIRES_IN 3600	/* seconds, when expiresIn is absent */
+
+enum alz_user_type {
+	ALZ_UT_UNKNOWN = 0,
+	ALZ_UT_MANAGEMENT,	/* MANAGEMENT_USER */
+	ALZ_UT_ACCOUNT,		/* ACCOUNT_USER */
+	ALZ_UT_END,		/* END_USER */
+};
+
+/* The facts of a successful log-in. */
+struct alz_login {
+	char *token;		/* secret: wiped on free */
+	long expires_in;	/* seconds */
+	enum alz_user_type user_type;
+	char *user_name;	/* as the API spells it */
+	char *user_id;
+	char *partition_id;
+	char *partition_name;
+};
+
+/* The facts of a refusal; codes and messages are sanitised for display. */
+struct alz_api_error {
+	char code[64];		/* errorCode, "" when none */
+	char message[160];	/* printable ASCII, "" when none */
+	char *session_id;	/* 2FA_REQUIRED only; secret: wiped on free */
+};
+
+/*
+ * Judge one reply to a log-in or 2FA call. ALZ_OK fills LOGIN (a 200 with
+ * a valid body; a present userName must equal EXPECT_USER). Every other
+ * outcome is an error code; ERR gets what the body said. A body that
+ * cannot be read never turns a failure into anything but a failure.
+ */
+enum alz_rc alz_reply_login(const struct alz_config *cfg, long status,
+			    const char *body, size_t len, const char *expect_user,
+			    struct alz_login *login, struct alz_api_error *err);
+
+/* Judge a reply whose body does not matter on success (logout, password change). */
+enum alz_rc alz_reply_status(const struct alz_config *cfg, long status,
+			     const char *body, size_t len, struct alz_api_error *err);
+
+void alz_login_free(struct alz_login *login);
+void alz_api_error_free(struct alz_api_error *err);
+
+const char *alz_user_type_name(enum alz_user_type t);
+enum alz_user_type alz_user_type_parse(const char *s);
+
+#endif

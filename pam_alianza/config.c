@@ -1,0 +1,527 @@
+/* config.c - pam_alianza's settings: defaults, the config file, module arguments. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alz_config.h"
+
+enum key_type {
+	K_URL,		/* https:// only */
+	K_FILE,		/* absolute path */
+	K_PROXY,	/* proxy URL, or empty for none */
+	K_SECONDS,	/* integer seconds, stored as milliseconds */
+	K_UINT,		/* unsigned integer in [min, max] */
+	K_BOOL,
+	K_TEMPLATE,	/* user name template with %u */
+	K_APIPATH,	/* "/..." endpoint path */
+	K_NAME,		/* a JSON field or header name */
+};
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t off;
+	const char *def;	/* default, parsed like a file value */
+	unsigned long min, max;	/* K_SECONDS, K_UINT */
+};
+
+#define OFF(member) offsetof(struct alz_config, member)
+
+/* Every setting, its default and its range. Adding a key is one line here. */
+static const struct key keys[] = {
+	{ "base_url", K_URL, OFF(base_url), NULL, 0, 0 },
+	{ "ca_file", K_FILE, OFF(ca_file), NULL, 0, 0 },
+	{ "proxy", K_PROXY, OFF(proxy), NULL, 0, 0 },
+	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60 },
+	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300 },
+	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
+	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },
+	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
+
+	{ "path_authorize", K_APIPATH, OFF(paths[ALZ_P_AUTHORIZE]), "/v2/authorize", 0, 0 },
+	{ "path_2fa", K_APIPATH, OFF(paths[ALZ_P_2FA]), "/v2/authorize/2fa", 0, 0 },
+	{ "path_userinfo", K_APIPATH, OFF(paths[ALZ_P_USERINFO]), "/v2/authorize/userinfo", 0, 0 },
+	{ "path_logout", K_APIPATH, OFF(paths[ALZ_P_LOGOUT]), "/v2/authorize/logout", 0, 0 },
+	{ "path_password", K_APIPATH, OFF(paths[ALZ_P_PASSWORD]), "/v2/authorize", 0, 0 },
+	{ "path_jwt", K_APIPATH, OFF(paths[ALZ_P_JWT]), "/v2/authorize/jwt", 0, 0 },
+
+	{ "field_user_name", K_NAME, OFF(fields[ALZ_F_USER_NAME]), "userName", 0, 0 },
+	{ "field_password", K_NAME, OFF(fields[ALZ_F_PASSWORD]), "password", 0, 0 },
+	{ "field_new_password", K_NAME, OFF(fields[ALZ_F_NEW_PASSWORD]), "newPassword", 0, 0 },
+	{ "field_auth_token", K_NAME, OFF(fields[ALZ_F_AUTH_TOKEN]), "authToken", 0, 0 },
+	{ "field_token_type", K_NAME, OFF(fields[ALZ_F_TOKEN_TYPE]), "tokenType", 0, 0 },
+	{ "field_expires_in", K_NAME, OFF(fields[ALZ_F_EXPIRES_IN]), "expiresIn", 0, 0 },
+	{ "field_user_id", K_NAME, OFF(fields[ALZ_F_USER_ID]), "userId", 0, 0 },
+	{ "field_partition_id", K_NAME, OFF(fields[ALZ_F_PARTITION_ID]), "partitionId", 0, 0 },
+	{ "field_partition_name", K_NAME, OFF(fields[ALZ_F_PARTITION_NAME]), "partitionName", 0, 0 },
+	{ "field_user_type", K_NAME, OFF(fields[ALZ_F_USER_TYPE]), "userType", 0, 0 },
+	{ "field_error_code", K_NAME, OFF(fields[ALZ_F_ERROR_CODE]), "errorCode", 0, 0 },
+	{ "field_message", K_NAME, OFF(fields[ALZ_F_MESSAGE]), "message", 0, 0 },
+	{ "field_session_id", K_NAME, OFF(fields[ALZ_F_SESSION_ID]), "sessionId", 0, 0 },
+	{ "field_2fa_code", K_NAME, OFF(fields[ALZ_F_2FA_CODE]), "token", 0, 0 },
+	{ "field_jwt", K_NAME, OFF(fields[ALZ_F_JWT]), "token", 0, 0 },
+	{ "field_fx_success", K_NAME, OFF(fields[ALZ_F_FX_SUCCESS]), "success", 0, 0 },
+	{ "field_fx_error", K_NAME, OFF(fields[ALZ_F_FX_ERROR]), "error", 0, 0 },
+	{ "field_fx_code", K_NAME, OFF(fields[ALZ_F_FX_CODE]), "code", 0, 0 },
+	{ "field_fx_data", K_NAME, OFF(fields[ALZ_F_FX_DATA]), "data", 0, 0 },
+	{ "header_auth_token", K_NAME, OFF(fields[ALZ_F_AUTH_HEADER]), "X-AUTH-TOKEN", 0, 0 },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+_Static_assert(NKEYS <= sizeof(((struct alz_config *)0)->seen),
+	       "seen[] too small for the key table");
+
+static char **
+str_slot(struct alz_config *cfg, const struct key *k)
+{
+	return (char **)((char *)cfg + k->off);
+}
+
+static const struct key *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+printable_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool
+valid_template(const char *t)
+{
+	bool has_user = false;
+
+	for (; *t != '\0'; t++) {
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			return false;
+		if (*t != '%')
+			continue;
+		t++;
+		if (*t == 'u')
+			has_user = true;
+		else if (*t != '%')
+			return false;	/* also catches a trailing lone % */
+	}
+	return has_user;
+}
+
+/* https://HOST[:PORT][/PREFIX]: an authority is required, nothing after it but a path. */
+static bool
+valid_https_url(const char *v)
+{
+	const char *host;
+
+	if (strncasecmp(v, "https://", 8) != 0)
+		return false;
+	host = v + 8;
+	if (*host == '\0' || *host == '/' || *host == ':' || strchr(host, '@') != NULL)
+		return false;
+	if (strpbrk(host, "?#") != NULL)
+		return false;
+	return printable_ascii(v);
+}
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	    strcmp(v, "on") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+	    strcmp(v, "off") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool
+parse_ulong(const char *v, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return false;	/* strtoul would take "-1" and " 1" */
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static void
+bad_value(const struct alz_log *lg, const char *source, unsigned line,
+	  const char *key, const char *why)
+{
+	if (line > 0)
+		alz_log(lg, LOG_ERR, "%s:%u: key '%s': %s", source, line, key, why);
+	else
+		alz_log(lg, LOG_ERR, "%s: key '%s': %s", source, key, why);
+}
+
+static enum alz_rc
+set_string(struct alz_config *cfg, const struct key *k, const char *value)
+{
+	char **slot = str_slot(cfg, k);
+	char *copy = NULL;
+	size_t len;
+
+	if (*value != '\0') {
+		copy = strdup(value);
+		if (copy == NULL)
+			return ALZ_ERR_NOMEM;
+		/* a base URL or prefix ends without '/': paths bring their own */
+		len = strlen(copy);
+		if (k->type == K_URL)
+			while (len > 8 && copy[len - 1] == '/')
+				copy[--len] = '\0';
+	}
+	free(*slot);
+	*slot = copy;
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_config_set(struct alz_config *cfg, const char *key, const char *value,
+	       const char *source, unsigned line, const struct alz_log *lg)
+{
+	const struct key *k;
+	unsigned long n = 0;
+	bool b = false;
+	char why[160];
+
+	k = find_key(key);
+	if (k == NULL) {
+		bad_value(lg, source, line, key, "unknown key");
+		return ALZ_ERR_CONFIG;
+	}
+	switch (k->type) {
+	case K_URL:
+		if (!valid_https_url(value)) {
+			bad_value(lg, source, line, key,
+				  "must be an https:// URL with a host and no user, query or fragment");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_FILE:
+		if (value[0] != '/' || !printable_ascii(value)) {
+			bad_value(lg, source, line, key, "must be an absolute path");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_PROXY:
+		if (*value != '\0' && (!printable_ascii(value) ||
+		    (strncasecmp(value, "http://", 7) != 0 &&
+		     strncasecmp(value, "https://", 8) != 0 &&
+		     strncasecmp(value, "socks5h://", 10) != 0))) {
+			bad_value(lg, source, line, key,
+				  "must be an http://, https:// or socks5h:// proxy URL, or empty");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_SECONDS:
+		if (!parse_ulong(value, k->min, k->max, &n)) {
+			snprintf(why, sizeof(why), "must be whole seconds from %lu to %lu",
+				 k->min, k->max);
+			bad_value(lg, source, line, key, why);
+			return ALZ_ERR_CONFIG;
+		}
+		*(long *)((char *)cfg + k->off) = (long)n * 1000;
+		return ALZ_OK;
+	case K_UINT:
+		if (!parse_ulong(value, k->min, k->max, &n)) {
+			snprintf(why, sizeof(why), "must be a whole number from %lu to %lu",
+				 k->min, k->max);
+			bad_value(lg, source, line, key, why);
+			return ALZ_ERR_CONFIG;
+		}
+		*(unsigned long *)((char *)cfg + k->off) = n;
+		return ALZ_OK;
+	case K_BOOL:
+		if (!parse_bool(value, &b)) {
+			bad_value(lg, source, line, key, "must be yes or no");
+			return ALZ_ERR_CONFIG;
+		}
+		*(bool *)((char *)cfg + k->off) = b;
+		return ALZ_OK;
+	case K_TEMPLATE:
+		if (!valid_template(value) || strlen(value) > 256) {
+			bad_value(lg, source, line, key,
+				  "must contain %u, no other % escape than %%, no control characters");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_APIPATH:
+		if (value[0] != '/' || !printable_ascii(value) || strpbrk(value, "?#") != NULL) {
+			bad_value(lg, source, line, key,
+				  "must be an absolute URL path such as /v2/authorize");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_NAME:
+		if (*value == '\0' || !printable_ascii(value) || strlen(value) > 128 ||
+		    strpbrk(value, "\"\\:") != NULL) {
+			bad_value(lg, source, line, key,
+				  "must be a non-empty printable name without quotes, backslash or colon");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	}
+	return ALZ_ERR_CONFIG;
+}
+
+enum alz_rc
+alz_config_init(struct alz_config *cfg)
+{
+	size_t i;
+	enum alz_rc rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].def == NULL)
+			continue;
+		rc = alz_config_set(cfg, keys[i].name, keys[i].def, "defaults", 0, NULL);
+		if (rc != ALZ_OK) {
+			alz_config_free(cfg);
+			return rc;
+		}
+	}
+	return ALZ_OK;
+}
+
+void
+alz_config_free(struct alz_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		enum key_type t = keys[i].type;
+
+		if (t == K_SECONDS || t == K_UINT || t == K_BOOL)
+			continue;
+		free(*str_slot(cfg, &keys[i]));
+		*str_slot(cfg, &keys[i]) = NULL;
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
+			   end[-1] == '\n'))
+		*--end = '\0';
+	return s;
+}
+
+/* One "key = value" line; LINE is modified in place. */
+static enum alz_rc
+parse_line(struct alz_config *cfg, char *line, const char *path, unsigned lineno,
+	   const struct alz_log *lg)
+{
+	char *key, *value, *eq;
+	const struct key *k;
+	size_t idx;
+
+	key = trim(line);
+	if (*key == '\0' || *key == '#')
+		return ALZ_OK;
+	eq = strchr(key, '=');
+	if (eq == NULL) {
+		alz_log(lg, LOG_ERR, "%s:%u: expected 'key = value'", path, lineno);
+		return ALZ_ERR_CONFIG;
+	}
+	*eq = '\0';
+	key = trim(key);
+	value = trim(eq + 1);
+	if (*key == '\0') {
+		alz_log(lg, LOG_ERR, "%s:%u: missing key before '='", path, lineno);
+		return ALZ_ERR_CONFIG;
+	}
+	if (!printable_ascii(key)) {
+		alz_log(lg, LOG_ERR, "%s:%u: key contains spaces or non-ASCII characters",
+			path, lineno);
+		return ALZ_ERR_CONFIG;
+	}
+	k = find_key(key);
+	if (k != NULL) {
+		idx = (size_t)(k - keys);
+		if (cfg->seen[idx]) {
+			bad_value(lg, path, lineno, key, "set twice in the file");
+			return ALZ_ERR_CONFIG;
+		}
+		cfg->seen[idx] = 1;
+	}
+	return alz_config_set(cfg, key, value, path, lineno, lg);
+}
+
+enum alz_rc
+alz_config_load_file(struct alz_config *cfg, const char *path, uid_t owner,
+		     const struct alz_log *lg)
+{
+	enum alz_rc rc = ALZ_ERR_CONFIG;
+	struct stat st;
+	char *buf = NULL, *line, *next;
+	ssize_t n;
+	size_t len = 0;
+	unsigned lineno = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		alz_log(lg, LOG_ERR, "%s: cannot open: %s", path, strerror(errno));
+		return ALZ_ERR_CONFIG;
+	}
+	/* decide on the opened file, not the name: no race with a swap */
+	if (fstat(fd, &st) != 0) {
+		alz_log(lg, LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		alz_log(lg, LOG_ERR, "%s: not a regular file; refusing to run", path);
+		goto out;
+	}
+	if (st.st_uid != owner) {
+		alz_log(lg, LOG_ERR, "%s: owned by uid %u, not %u; refusing to run",
+			path, (unsigned)st.st_uid, (unsigned)owner);
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		alz_log(lg, LOG_ERR, "%s: writable by group or others (mode %04o); refusing to run",
+			path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size > ALZ_MAX_CONF_SIZE) {
+		alz_log(lg, LOG_ERR, "%s: larger than %d bytes; refusing to run",
+			path, ALZ_MAX_CONF_SIZE);
+		goto out;
+	}
+	buf = malloc(ALZ_MAX_CONF_SIZE + 2);
+	if (buf == NULL) {
+		rc = ALZ_ERR_NOMEM;
+		goto out;
+	}
+	/* read up to the cap + 1: a file that grew since fstat is still caught */
+	while (len <= ALZ_MAX_CONF_SIZE) {
+		n = read(fd, buf + len, ALZ_MAX_CONF_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			alz_log(lg, LOG_ERR, "%s: read error: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > ALZ_MAX_CONF_SIZE) {
+		alz_log(lg, LOG_ERR, "%s: larger than %d bytes; refusing to run",
+			path, ALZ_MAX_CONF_SIZE);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		alz_log(lg, LOG_ERR, "%s: contains a NUL byte; refusing to run", path);
+		goto out;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strlen(line) > ALZ_MAX_CONF_LINE) {
+			alz_log(lg, LOG_ERR, "%s:%u: line longer than %d bytes",
+				path, lineno, ALZ_MAX_CONF_LINE);
+			goto out;
+		}
+		rc = parse_line(cfg, line, path, lineno, lg);
+		if (rc != ALZ_OK)
+			goto out;
+	}
+	rc = ALZ_OK;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+enum alz_rc
+alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_log *lg)
+{
+	if (cfg->base_url == NULL) {
+		alz_log(lg, LOG_ERR, "%s: key 'base_url' is not set", source);
+		return ALZ_ERR_CONFIG;
+	}
+	if (cfg->connect_timeout_ms > cfg->timeout_ms) {
+		alz_log(lg, LOG_ERR, "%s: key 'connect_timeout' is longer than 'timeout'", source);
+		return ALZ_ERR_CONFIG;
+	}
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_config_api_user(const struct alz_config *cfg, const char *local_user, char **out)
+{
+	const char *t;
+	size_t ulen = strlen(local_user), need = 1;
+	char *buf, *p;
+
+	for (t = cfg->user_template; *t != '\0'; t++) {
+		if (t[0] == '%' && t[1] == 'u') {
+			need += ulen;
+			t++;
+		} else if (t[0] == '%' && t[1] == '%') {
+			need += 1;
+			t++;
+		} else {
+			need += 1;
+		}
+	}
+	buf = malloc(need);
+	if (buf == NULL)
+		return ALZ_ERR_NOMEM;
+	p = buf;
+	for (t = cfg->user_template; *t != '\0'; t++) {
+		if (t[0] == '%' && t[1] == 'u') {
+			memcpy(p, local_user, ulen);
+			p += ulen;
+			t++;
+		} else if (t[0] == '%' && t[1] == '%') {
+			*p++ = '%';
+			t++;
+		} else {
+			*p++ = *t;
+		}
+	}
+	*p = '\0';
+	*out = buf;
+	return ALZ_OK;
+}

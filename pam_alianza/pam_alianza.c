@@ -1,0 +1,426 @@
+/* pam_alianza.c - the PAM glue: arguments, conversation, PAM return codes. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
+#define PAM_SM_PASSWORD
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "alz_api.h"
+#include "alz_config.h"
+#include "alz_request.h"
+#include "alz_secret.h"
+
+#define DATA_FACTS "pam_alianza_facts"	/* pam_set_data key, auth -> account */
+
+/* Per-call state of one entry point. */
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct alz_config cfg;
+	struct alz_log lg;
+	const char *service;
+	const char *user;
+	char rhost[64];		/* sanitised PAM_RHOST, for the log */
+};
+
+/* What authentication learned that account needs (same process only). */
+struct facts {
+	enum alz_user_type user_type;
+};
+
+static void
+pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
+}
+
+/* The one place where an outcome becomes a PAM return code. */
+static int
+pam_code(enum alz_rc rc)
+{
+	switch (rc) {
+	case ALZ_OK:
+		return PAM_SUCCESS;
+	case ALZ_SKIP:
+		return PAM_IGNORE;
+	case ALZ_ERR_NO_USER:
+		return PAM_USER_UNKNOWN;
+	case ALZ_ERR_NOMEM:
+		return PAM_BUF_ERR;
+	case ALZ_ERR_CONFIG:
+	case ALZ_ERR_SYSTEM:
+		return PAM_SERVICE_ERR;
+	case ALZ_ERR_FORBIDDEN:
+	case ALZ_ERR_LOCKED:
+		return PAM_PERM_DENIED;
+	case ALZ_ERR_POLICY:
+		return PAM_AUTHTOK_ERR;
+	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_TIMEOUT:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_BAD_REPLY:
+		/* deliberate: an admin can stack [authinfo_unavail=...] */
+		return PAM_AUTHINFO_UNAVAIL;
+	case ALZ_ERR_INPUT:
+	case ALZ_ERR_DENIED:
+	case ALZ_ERR_2FA_REQUIRED:
+	case ALZ_ERR_2FA_INVALID:
+	case ALZ_ERR_2FA_EXPIRED:
+	case ALZ_ERR_RATE_LIMITED:
+	case ALZ_ERR_BAD_REQUEST:
+	case ALZ_RC_COUNT:
+		break;
+	}
+	return PAM_AUTH_ERR;	/* anything unforeseen fails closed */
+}
+
+/* Printable ASCII copy of a possibly hostile string, for log lines. */
+static void
+log_safe(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	if (src == NULL)
+		src = "";
+	for (i = 0; i + 1 < cap && src[i] != '\0'; i++)
+		dst[i] = ((unsigned char)src[i] > 0x20 && (unsigned char)src[i] < 0x7f) ?
+			src[i] : '?';
+	dst[i] = '\0';
+}
+
+static bool
+flag_arg(const char *arg)
+{
+	/* read by pam_get_authtok() itself, or by this file */
+	return strcmp(arg, "debug") == 0 || strcmp(arg, "use_first_pass") == 0 ||
+	       strcmp(arg, "try_first_pass") == 0 || strcmp(arg, "use_authtok") == 0;
+}
+
+/* Defaults, then the file, then "key=value" arguments: one setter for all. */
+static int
+ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const char *conf = ALZ_DEFAULT_CONF, *item = NULL, *eq;
+	enum alz_rc rc;
+	char key[64];
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->pamh = pamh;
+	c->flags = flags;
+	c->lg.fn = pam_sink;
+	c->lg.ctx = pamh;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			conf = argv[i] + 5;
+		else if (strcmp(argv[i], "debug") == 0)
+			c->lg.debug = 1;
+	}
+	rc = alz_config_init(&c->cfg);
+	if (rc != ALZ_OK)
+		return pam_code(rc);
+	rc = alz_config_load_file(&c->cfg, conf, 0, &c->lg);
+	for (i = 0; rc == ALZ_OK && i < argc; i++) {
+		if (flag_arg(argv[i]) || strncmp(argv[i], "conf=", 5) == 0)
+			continue;
+		eq = strchr(argv[i], '=');
+		if (eq == NULL || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			pam_syslog(pamh, LOG_ERR, "module argument '%s' is not known; refusing to run",
+				   argv[i]);
+			rc = ALZ_ERR_CONFIG;
+			break;
+		}
+		memcpy(key, argv[i], (size_t)(eq - argv[i]));
+		key[eq - argv[i]] = '\0';
+		rc = alz_config_set(&c->cfg, key, eq + 1, "module argument", 0, &c->lg);
+	}
+	if (rc == ALZ_OK)
+		rc = alz_config_finish(&c->cfg, conf, &c->lg);
+	if (rc != ALZ_OK) {
+		pam_syslog(pamh, LOG_ERR, "configuration %s unusable; refusing to run", conf);
+		return PAM_SERVICE_ERR;
+	}
+	if (c->cfg.debug)
+		c->lg.debug = 1;
+
+	if (pam_get_item(pamh, PAM_SERVICE, (const void **)&item) != PAM_SUCCESS || item == NULL)
+		item = "?";
+	c->service = item;
+	item = NULL;
+	if (pam_get_item(pamh, PAM_RHOST, (const void **)&item) != PAM_SUCCESS || item == NULL)
+		item = "";
+	log_safe(c->rhost, sizeof(c->rhost), item);
+	return PAM_SUCCESS;
+}
+
+static void
+ctx_free(struct ctx *c)
+{
+	alz_config_free(&c->cfg);
+}
+
+static void
+say(struct ctx *c, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Tell the user something, unless the application asked for silence. */
+static void
+say(struct ctx *c, int style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->flags & PAM_SILENT)
+		return;
+	va_start(ap, fmt);
+	pam_vprompt(c->pamh, style, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The user-visible side of a refusal; the log line is written by the caller. */
+static void
+explain(struct ctx *c, const struct alz_outcome *o)
+{
+	switch (o->rc) {
+	case ALZ_ERR_LOCKED:
+		say(c, PAM_ERROR_MSG, "Your account is locked. Contact an administrator.");
+		break;
+	case ALZ_ERR_FORBIDDEN:
+		if (o->err.message[0] != '\0')
+			say(c, PAM_ERROR_MSG, "Access denied: %s", o->err.message);
+		else
+			say(c, PAM_ERROR_MSG, "Access denied by the Alianza service.");
+		break;
+	case ALZ_ERR_RATE_LIMITED:
+		if (o->retry_after >= 0)
+			say(c, PAM_ERROR_MSG, "Too many attempts. Try again in %ld seconds.",
+			    o->retry_after);
+		else
+			say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
+		break;
+	case ALZ_ERR_2FA_REQUIRED:
+		say(c, PAM_ERROR_MSG, "A verification code is required but this host cannot ask for it.");
+		break;
+	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_TIMEOUT:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_BAD_REPLY:
+		say(c, PAM_ERROR_MSG, "The authentication service is unavailable. Try again later.");
+		break;
+	default:
+		break;	/* a wrong password gets the application's own message */
+	}
+}
+
+static void
+facts_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+/* Local-user gate: PAM_USER_UNKNOWN / PAM_IGNORE / OK with *PW set. */
+static enum alz_rc
+local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
+{
+	struct passwd *pw = NULL;
+	int err;
+
+	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_valid(c->user))
+		return ALZ_ERR_NO_USER;
+	err = getpwnam_r(c->user, pwbuf, buf, buflen, &pw);
+	if (err != 0 && err != ENOENT && err != ESRCH) {
+		alz_log(&c->lg, LOG_ERR, "getpwnam_r: %s", strerror(err));
+		return ALZ_ERR_SYSTEM;
+	}
+	if (pw == NULL)
+		return ALZ_ERR_NO_USER;
+	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid)
+		return ALZ_SKIP;
+	return ALZ_OK;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	struct timespec t0;
+	struct alz_http http;
+	struct alz_outcome o;
+	struct passwd pwbuf;
+	char pwstore[4096], user_log[80];
+	const char *password = NULL;
+	char *api_user = NULL;
+	struct facts *facts = NULL;
+	enum alz_rc rc, gate;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&http, 0, sizeof(http));
+	memset(&o, 0, sizeof(o));
+	o.retry_after = -1;
+	ret = ctx_init(&c, pamh, flags, argc, argv);
+	if (ret != PAM_SUCCESS)
+		return ret;
+
+	ret = pam_get_user(pamh, &c.user, NULL);
+	if (ret != PAM_SUCCESS || c.user == NULL || c.user[0] == '\0') {
+		ret = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	log_safe(user_log, sizeof(user_log), c.user);
+
+	gate = local_user(&c, &pwbuf, pwstore, sizeof(pwstore));
+	if (gate == ALZ_SKIP || gate == ALZ_ERR_SYSTEM) {
+		alz_log(&c.lg, LOG_DEBUG, "user %s: %s", user_log, alz_strerror(gate));
+		ret = pam_code(gate);
+		goto out;
+	}
+	/*
+	 * Ask for the password even for an unknown user, so the prompt does
+	 * not reveal which names exist; the answer then goes nowhere.
+	 */
+	ret = pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL);
+	if (ret != PAM_SUCCESS) {
+		alz_log(&c.lg, LOG_NOTICE, "user %s: no password obtained: %s", user_log,
+			pam_strerror(pamh, ret));
+		goto out;
+	}
+	if (gate == ALZ_ERR_NO_USER) {
+		rc = ALZ_ERR_NO_USER;
+		alz_log(&c.lg, LOG_NOTICE,
+			"auth service=%s user=%s rhost=%s result=unknown-local-user (no request sent)",
+			c.service, user_log, c.rhost);
+		ret = pam_code(rc);
+		goto out;
+	}
+	if (password == NULL || password[0] == '\0') {
+		alz_log(&c.lg, LOG_NOTICE,
+			"auth service=%s user=%s rhost=%s result=empty-password (no request sent)",
+			c.service, user_log, c.rhost);
+		ret = PAM_AUTH_ERR;
+		goto out;
+	}
+
+	rc = alz_config_api_user(&c.cfg, c.user, &api_user);
+	if (rc == ALZ_OK)
+		rc = alz_http_init(&http, &c.cfg, &c.lg);
+	if (rc == ALZ_OK)
+		rc = alz_api_login(&http, api_user, password, &o);
+	else
+		o.rc = rc;
+	if (rc == ALZ_ERR_INPUT)
+		alz_log(&c.lg, LOG_NOTICE,
+			"user %s: user name or password is not valid UTF-8 text or too long (no request sent)",
+			user_log);
+	if (rc == ALZ_ERR_BAD_REQUEST)
+		alz_log(&c.lg, LOG_ERR, "the API refused our request as malformed (400 %s): "
+			"a pam_alianza bug or a user name it cannot take", o.err.code);
+
+	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
+		"auth service=%s user=%s rhost=%s result=%s status=%ld code=%s type=%s ms=%ld",
+		c.service, user_log, c.rhost, rc == ALZ_OK ? "success" : alz_rc_name(rc),
+		o.status, o.err.code[0] != '\0' ? o.err.code : "-",
+		rc == ALZ_OK ? alz_user_type_name(o.login.user_type) : "-", ms_since(&t0));
+	if (rc != ALZ_OK) {
+		explain(&c, &o);
+		ret = pam_code(rc);
+		goto out;
+	}
+
+	facts = calloc(1, sizeof(*facts));
+	if (facts == NULL) {
+		ret = PAM_BUF_ERR;
+		goto out;
+	}
+	facts->user_type = o.login.user_type;
+	ret = pam_set_data(pamh, DATA_FACTS, facts, facts_cleanup);
+	if (ret != PAM_SUCCESS) {
+		free(facts);
+		goto out;
+	}
+	ret = PAM_SUCCESS;
+out:
+	alz_outcome_free(&o);
+	alz_http_cleanup(&http);
+	free(api_user);
+	explicit_bzero(pwstore, sizeof(pwstore));
+	ctx_free(&c);
+	return ret;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	/* local groups from the user type come with the session work */
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const struct facts *f = NULL;
+
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	/* only what this process's own authentication learned, for now */
+	if (pam_get_data(pamh, DATA_FACTS, (const void **)&f) != PAM_SUCCESS || f == NULL)
+		return PAM_IGNORE;
+	return f->user_type != ALZ_UT_UNKNOWN ? PAM_SUCCESS : PAM_PERM_DENIED;
+}
+
+PAM_EXTERN int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}

@@ -1,0 +1,135 @@
+/* request.c - the JSON bodies pam_alianza sends, built with cJSON. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "alz_json.h"
+#include "alz_request.h"
+#include "alz_secret.h"
+
+bool
+alz_text_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned char c = *p;
+		unsigned need, i;
+		unsigned long cp;
+
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF, C1 controls */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		p += need + 1;
+	}
+	return true;
+}
+
+/* {"names[0]": values[0], ...}, all strings. */
+static enum alz_rc
+build(const char *const *names, const char *const *values, size_t n, char **json)
+{
+	cJSON *obj;
+	char *out;
+	size_t i;
+
+	*json = NULL;
+	obj = cJSON_CreateObject();
+	if (obj == NULL)
+		return ALZ_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (cJSON_AddStringToObject(obj, names[i], values[i]) == NULL) {
+			alz_json_free(obj);
+			return ALZ_ERR_NOMEM;
+		}
+	}
+	out = cJSON_PrintUnformatted(obj);
+	alz_json_free(obj);
+	if (out == NULL)
+		return ALZ_ERR_NOMEM;
+	*json = out;
+	return ALZ_OK;
+}
+
+static bool
+ok_text(const char *s, size_t cap)
+{
+	return s != NULL && s[0] != '\0' && strlen(s) <= cap && alz_text_valid(s);
+}
+
+enum alz_rc
+alz_request_login(const struct alz_config *cfg, const char *user, const char *password,
+		  char **json)
+{
+	const char *names[] = { cfg->fields[ALZ_F_USER_NAME], cfg->fields[ALZ_F_PASSWORD] };
+	const char *values[] = { user, password };
+
+	if (!ok_text(user, ALZ_MAX_USER) || !ok_text(password, ALZ_MAX_PASSWORD))
+		return ALZ_ERR_INPUT;
+	return build(names, values, 2, json);
+}
+
+enum alz_rc
+alz_request_2fa(const struct alz_config *cfg, const char *session_id, const char *code,
+		char **json)
+{
+	const char *names[] = { cfg->fields[ALZ_F_SESSION_ID], cfg->fields[ALZ_F_2FA_CODE] };
+	const char *values[] = { session_id, code };
+
+	if (!ok_text(session_id, 512) || !ok_text(code, 16))
+		return ALZ_ERR_INPUT;
+	return build(names, values, 2, json);
+}
+
+enum alz_rc
+alz_request_password(const struct alz_config *cfg, const char *user,
+		     const char *old_password, const char *new_password, char **json)
+{
+	const char *names[] = { cfg->fields[ALZ_F_USER_NAME], cfg->fields[ALZ_F_PASSWORD],
+				cfg->fields[ALZ_F_NEW_PASSWORD] };
+	const char *values[] = { user, old_password, new_password };
+
+	if (!ok_text(user, ALZ_MAX_USER) || !ok_text(old_password, ALZ_MAX_PASSWORD) ||
+	    !ok_text(new_password, ALZ_MAX_PASSWORD))
+		return ALZ_ERR_INPUT;
+	return build(names, values, 3, json);
+}
+
+enum alz_rc
+alz_request_jwt(const struct alz_config *cfg, const char *jwt, char **json)
+{
+	const char *names[] = { cfg->fields[ALZ_F_JWT] };
+	const char *values[] = { jwt };
+
+	if (!ok_text(jwt, 8192))
+		return ALZ_ERR_INPUT;
+	return build(names, values, 1, json);
+}

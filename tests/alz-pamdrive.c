@@ -1,0 +1,171 @@
+/*
+ * alz-pamdrive.c - a pamtester-like driver over a real libpam, for tests, demo and benchmark.
+ *
+ * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...
+ *   OP: authenticate acct_mgmt setcred open_session close_session chauthtok
+ *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
+ *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session
+ *   -g  print getgroups() after setcred
+ * Each prompt is answered with one line of standard input. Prints what the
+ * module says ("PROMPT-OFF: ...", "ERROR: ...", "INFO: ...") and "OP: PAM_NAME".
+ * Exits 0 when every OP returned PAM_SUCCESS.
+ */
+#include "config.h"
+
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+static const struct {
+	int code;
+	const char *name;
+} names[] = {
+#define N(x) { x, #x }
+	N(PAM_SUCCESS), N(PAM_OPEN_ERR), N(PAM_SYMBOL_ERR), N(PAM_SERVICE_ERR),
+	N(PAM_SYSTEM_ERR), N(PAM_BUF_ERR), N(PAM_PERM_DENIED), N(PAM_AUTH_ERR),
+	N(PAM_CRED_INSUFFICIENT), N(PAM_AUTHINFO_UNAVAIL), N(PAM_USER_UNKNOWN),
+	N(PAM_MAXTRIES), N(PAM_NEW_AUTHTOK_REQD), N(PAM_ACCT_EXPIRED), N(PAM_SESSION_ERR),
+	N(PAM_CRED_UNAVAIL), N(PAM_CRED_EXPIRED), N(PAM_CRED_ERR), N(PAM_NO_MODULE_DATA),
+	N(PAM_CONV_ERR), N(PAM_AUTHTOK_ERR), N(PAM_AUTHTOK_RECOVERY_ERR),
+	N(PAM_AUTHTOK_LOCK_BUSY), N(PAM_AUTHTOK_DISABLE_AGING), N(PAM_TRY_AGAIN),
+	N(PAM_IGNORE), N(PAM_ABORT), N(PAM_AUTHTOK_EXPIRED), N(PAM_MODULE_UNKNOWN),
+	N(PAM_BAD_ITEM), N(PAM_CONV_AGAIN), N(PAM_INCOMPLETE),
+#undef N
+};
+
+static const char *
+code_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == code)
+			return names[i].name;
+	return "PAM_?";
+}
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct pam_response *r;
+	char line[1024];
+	int i;
+
+	(void)data;
+	r = calloc((size_t)n, sizeof(*r));
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			printf("PROMPT-%s: %s\n", msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ? "OFF" : "ON",
+			       msg[i]->msg);
+			fflush(stdout);
+			if (fgets(line, sizeof(line), stdin) == NULL)
+				goto fail;
+			line[strcspn(line, "\n")] = '\0';
+			r[i].resp = strdup(line);
+			if (r[i].resp == NULL)
+				goto fail;
+			break;
+		case PAM_ERROR_MSG:
+			printf("ERROR: %s\n", msg[i]->msg);
+			break;
+		case PAM_TEXT_INFO:
+			printf("INFO: %s\n", msg[i]->msg);
+			break;
+		default:
+			goto fail;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pam_conv pc = { conv, NULL };
+	const char *confdir = NULL, *rhost = NULL;
+	pam_handle_t *pamh = NULL;
+	int opt, flags = 0, env = 0, groups = 0, all_ok = 1, ret, i;
+
+	while ((opt = getopt(argc, argv, "d:r:seg")) != -1) {
+		switch (opt) {
+		case 'd': confdir = optarg; break;
+		case 'r': rhost = optarg; break;
+		case 's': flags |= PAM_SILENT; break;
+		case 'e': env = 1; break;
+		case 'g': groups = 1; break;
+		default: return 2;
+		}
+	}
+	if (argc - optind < 3) {
+		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...\n",
+			argv[0]);
+		return 2;
+	}
+	ret = pam_start_confdir(argv[optind], argv[optind + 1], &pc, confdir, &pamh);
+	if (ret != PAM_SUCCESS) {
+		printf("pam_start: %s\n", code_name(ret));
+		return 1;
+	}
+	if (rhost != NULL)
+		pam_set_item(pamh, PAM_RHOST, rhost);
+	for (i = optind + 2; i < argc; i++) {
+		const char *op = argv[i];
+
+		if (strcmp(op, "authenticate") == 0)
+			ret = pam_authenticate(pamh, flags);
+		else if (strcmp(op, "acct_mgmt") == 0)
+			ret = pam_acct_mgmt(pamh, flags);
+		else if (strcmp(op, "setcred") == 0)
+			ret = pam_setcred(pamh, flags | PAM_ESTABLISH_CRED);
+		else if (strcmp(op, "open_session") == 0)
+			ret = pam_open_session(pamh, flags);
+		else if (strcmp(op, "close_session") == 0)
+			ret = pam_close_session(pamh, flags);
+		else if (strcmp(op, "chauthtok") == 0)
+			ret = pam_chauthtok(pamh, flags);
+		else {
+			fprintf(stderr, "unknown op %s\n", op);
+			return 2;
+		}
+		printf("%s: %s\n", op, code_name(ret));
+		if (ret != PAM_SUCCESS)
+			all_ok = 0;
+		if (strcmp(op, "open_session") == 0 && env) {
+			char **e = pam_getenvlist(pamh);
+
+			for (int k = 0; e != NULL && e[k] != NULL; k++) {
+				printf("ENV: %s\n", e[k]);
+				free(e[k]);
+			}
+			free(e);
+		}
+		if (strcmp(op, "setcred") == 0 && groups) {
+			gid_t g[256];
+			int n = getgroups(256, g);
+
+			printf("GROUPS:");
+			for (int k = 0; k < n; k++)
+				printf(" %u", (unsigned)g[k]);
+			printf("\n");
+		}
+		fflush(stdout);
+		if (ret != PAM_SUCCESS)
+			break;
+	}
+	pam_end(pamh, ret);
+	return all_ok ? 0 : 1;
+}

@@ -1,0 +1,311 @@
+"""alztest.py - the PAM-level test bed: a private mount namespace, the mock API, PAM runs, TAP.
+
+Every PAM-level test script imports this. As root it re-executes the script
+inside `unshare --mount` and gives that namespace its own /etc/passwd,
+/etc/group, /etc/shadow and /dev/log, so tests add users and read the
+module's syslog lines without touching the host.
+"""
+import base64
+import http.client
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILDDIR = os.environ.get("ALZ_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+SRCDIR = os.environ.get("ALZ_SRCDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+MODULE = os.path.join(BUILDDIR, "pam_alianza", ".libs", "pam_alianza.so")
+DRIVER = os.path.join(BUILDDIR, "tests", "alz-pamdrive")
+PYTHON = "/usr/bin/python3"
+
+# Local test accounts: name -> uid (the mock's users.json holds their API side).
+LOCAL_USERS = {
+    "alice": 2001, "bob": 2002, "erin": 2003, "tess": 2004, "fred": 2005,
+    "olga": 2006, "lock": 2007, 'weird"user\\x': 2008, "nora": 2009,
+    "lowuid": 500,
+}
+
+
+# ---------------------------------------------------------------- TAP
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(("ok" if cond else "not ok") + " %d - %s" % (self.n, name), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines()[-40:]:
+                    print("# " + line, flush=True)
+        return cond
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, why), flush=True)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        return 1 if self.failed else 0
+
+
+# ---------------------------------------------------------------- namespace
+def enter_namespace():
+    """Re-exec the calling script in a private mount namespace (root only)."""
+    if os.environ.get("ALZ_IN_NS") == "1":
+        return
+    if os.geteuid() != 0:
+        print("1..0 # SKIP PAM-level tests need root (mount namespace, root-owned config)")
+        sys.exit(0)
+    env = dict(os.environ, ALZ_IN_NS="1")
+    os.execvpe("unshare", ["unshare", "--mount", "--propagation", "private", "--",
+                           PYTHON] + sys.argv, env)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class Syslog:
+    """A /dev/log listener: the module's syslog lines land in self.lines."""
+
+    def __init__(self, path):
+        self.lines = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        t = threading.Thread(target=self._loop, daemon=True)
+        t.start()
+
+    def _loop(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            with self.lock:
+                self.lines.append(data.decode("utf-8", "replace"))
+
+    def mark(self):
+        with self.lock:
+            return len(self.lines)
+
+    def since(self, mark):
+        time.sleep(0.05)  # datagrams are asynchronous to the sender's exit
+        with self.lock:
+            return self.lines[mark:]
+
+
+# ---------------------------------------------------------------- the bed
+class Result:
+    def __init__(self, proc, elapsed, ops):
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.elapsed = elapsed
+        self.codes = {}
+        for line in self.out.splitlines():
+            for op in ops:
+                if line.startswith(op + ": "):
+                    self.codes[op] = line.split(": ", 1)[1]
+        self.code = self.codes.get(ops[0], "NONE") if ops else "NONE"
+
+    def lines(self, prefix):
+        return [l[len(prefix):] for l in self.out.splitlines() if l.startswith(prefix)]
+
+    def __repr__(self):
+        return "elapsed=%.3f\n%s\nstderr:\n%s" % (self.elapsed, self.out, self.err)
+
+
+class Bed:
+    def __init__(self):
+        enter_namespace()
+        os.makedirs(os.path.join(BUILDDIR, "tests", "tmp"), exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix="bed-", dir=os.path.join(BUILDDIR, "tests", "tmp"))
+        os.chmod(self.tmp, 0o755)
+        self.certs = os.path.join(BUILDDIR, "tests", "tmp", "certs")
+        run(["bash", os.path.join(SRCDIR, "tests", "mkcerts.sh"), self.certs],
+            stdout=subprocess.DEVNULL)
+        self.ca = os.path.join(self.certs, "ca.pem")
+        self._private_etc()
+        self.syslog = self._private_devlog()
+        self.mock = None
+        self.start_mock()
+        self.nconf = 0
+
+    # -- the namespace's own /etc and /dev/log
+    def _private_etc(self):
+        etc = os.path.join(self.tmp, "etc")
+        os.makedirs(etc)
+        passwd = open("/etc/passwd").read()
+        group = open("/etc/group").read()
+        shadow = open("/etc/shadow").read() if os.path.exists("/etc/shadow") else ""
+        for name, uid in LOCAL_USERS.items():
+            passwd += "%s:x:%d:%d::/tmp:/bin/sh\n" % (name, uid, uid)
+            group += "%s:x:%d:\n" % (name.replace('"', "").replace("\\", ""), uid)
+            shadow += "%s:!:19000:0:99999:7:::\n" % name
+        for fname, text, mode in (("passwd", passwd, 0o644), ("group", group, 0o644),
+                                  ("shadow", shadow, 0o640)):
+            p = os.path.join(etc, fname)
+            with open(p, "w") as f:
+                f.write(text)
+            os.chmod(p, mode)
+            run(["mount", "--bind", p, "/etc/" + fname])
+
+    def _private_devlog(self):
+        hostdev = os.path.join(self.tmp, "hostdev")
+        os.makedirs(hostdev)
+        run(["mount", "--rbind", "/dev", hostdev])
+        run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/dev"])
+        for node in ("null", "zero", "full", "random", "urandom", "tty", "ptmx"):
+            if os.path.exists(os.path.join(hostdev, node)):
+                open("/dev/" + node, "w").close()
+                run(["mount", "--bind", os.path.join(hostdev, node), "/dev/" + node])
+        for d in ("pts", "shm"):
+            os.makedirs("/dev/" + d)
+            run(["mount", "--rbind", os.path.join(hostdev, d), "/dev/" + d])
+        for i, name in enumerate(("stdin", "stdout", "stderr")):
+            os.symlink("/proc/self/fd/%d" % i, "/dev/" + name)
+        os.symlink("/proc/self/fd", "/dev/fd")
+        # detach the host's /dev at once: nothing under self.tmp may stay a
+        # mount of it, or cleaning the temp dir would reach the real nodes
+        run(["umount", "-R", "-l", hostdev])
+        os.rmdir(hostdev)
+        return Syslog("/dev/log")
+
+    # -- the mock API
+    def start_mock(self):
+        ports = os.path.join(self.tmp, "ports.json")
+        if os.path.exists(ports):
+            os.unlink(ports)
+        self.mock_log = open(os.path.join(self.tmp, "mock.log"), "a")
+        self.mock = subprocess.Popen(
+            [PYTHON, os.path.join(SRCDIR, "tests", "mock_api.py"), "--certs", self.certs,
+             "--users", os.path.join(SRCDIR, "tests", "fixtures", "users.json"),
+             "--ports-file", ports], stdout=self.mock_log, stderr=self.mock_log)
+        deadline = time.time() + 10
+        while not os.path.exists(ports):
+            if time.time() > deadline or self.mock.poll() is not None:
+                raise RuntimeError("mock API did not start; see " + self.mock_log.name)
+            time.sleep(0.02)
+        with open(ports) as f:
+            self.ports = json.load(f)
+
+    def stop_mock(self):
+        if self.mock is not None:
+            self.mock.terminate()
+            try:
+                self.mock.wait(5)
+            except subprocess.TimeoutExpired:
+                self.mock.kill()
+                self.mock.wait()
+            self.mock = None
+
+    def url(self, listener="main"):
+        return "https://127.0.0.1:%d" % self.ports[listener]
+
+    def control(self, method, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.ports["control"], timeout=10)
+        data = json.dumps(body).encode() if body is not None else None
+        c.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        out = r.read()
+        c.close()
+        return json.loads(out) if out else None
+
+    def reset(self):
+        self.control("POST", "/reset", {})
+
+    def mode(self, **kw):
+        self.control("POST", "/mode", kw)
+
+    def requests(self):
+        return self.control("GET", "/requests")
+
+    def api_requests(self):
+        """The API calls the mock saw (bodies decoded)."""
+        out = []
+        for r in self.requests():
+            r = dict(r)
+            r["body"] = base64.b64decode(r.get("body_b64", ""))
+            out.append(r)
+        return out
+
+    def recorder(self):
+        return self.control("GET", "/recorder")
+
+    def totp(self, user, offset=0):
+        return self.control("GET", "/totp/%s?offset=%d" % (user, offset))["code"]
+
+    # -- configuration and PAM service files
+    def conf(self, mode=0o600, **keys):
+        """Write a config file with KEYS over sane test defaults; returns its path."""
+        self.nconf += 1
+        values = {"base_url": self.url(), "ca_file": self.ca, "connect_timeout": "2",
+                  "timeout": "3", "debug": "yes"}
+        values.update({k: str(v) for k, v in keys.items() if v is not None})
+        for k in [k for k, v in keys.items() if v is None]:
+            values.pop(k, None)
+        path = os.path.join(self.tmp, "alz-%d.conf" % self.nconf)
+        with open(path, "w") as f:
+            for k, v in values.items():
+                f.write("%s = %s\n" % (k, v))
+        os.chmod(path, mode)
+        return path
+
+    def service(self, conf, args="", name="alz-test", stack=None):
+        """A PAM service file using the built module; returns the confdir."""
+        d = os.path.join(self.tmp, "pam.d-%d" % self.nconf)
+        os.makedirs(d, exist_ok=True)
+        mod = "%s conf=%s %s" % (MODULE, conf, args)
+        if stack is None:
+            # default=die returns the module's own code; pam_echo marks an IGNORE
+            stack = ("auth [success=done ignore=ignore default=die] {mod}\n"
+                     "auth requisite pam_echo.so MODULE-IGNORED\n"
+                     "auth required pam_deny.so\n"
+                     "account [success=done ignore=ignore default=die] {mod}\n"
+                     "account requisite pam_echo.so MODULE-IGNORED\n"
+                     "account required pam_deny.so\n"
+                     "session required {mod}\n"
+                     "password required {mod}\n")
+        with open(os.path.join(d, name), "w") as f:
+            f.write(stack.format(mod=mod))
+        with open(os.path.join(d, "other"), "w") as f:
+            f.write("auth required pam_deny.so\naccount required pam_deny.so\n"
+                    "password required pam_deny.so\nsession required pam_deny.so\n")
+        return d
+
+    def pam(self, user, answers=(), ops=("authenticate",), conf=None, args="",
+            confdir=None, service="alz-test", rhost=None, silent=False, env=None, timeout=60):
+        if confdir is None:
+            confdir = self.service(conf or self.conf(), args=args, name=service)
+        cmd = [DRIVER, "-d", confdir]
+        if rhost:
+            cmd += ["-r", rhost]
+        if silent:
+            cmd += ["-s"]
+        cmd += [service, user] + list(ops)
+        stdin = "".join(a + "\n" for a in answers)
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, input=stdin.encode("utf-8", "surrogateescape"),
+                           capture_output=True, timeout=timeout, env=env)
+        elapsed = time.monotonic() - t0
+        p.stdout = p.stdout.decode("utf-8", "replace")
+        p.stderr = p.stderr.decode("utf-8", "replace")
+        return Result(p, elapsed, list(ops))
+
+    def close(self):
+        self.stop_mock()
+        try:
+            self.syslog.sock.close()
+        except OSError:
+            pass
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,9 @@
+#!/bin/sh
+# demo.sh - build pam_alianza and log a demo user in through a real PAM stack
+# against the bundled mock API on loopback. Leaves the host as it found it:
+# users, /etc/pam.d and /dev/log exist only in a private mount namespace.
+set -eu
+cd "$(dirname "$0")/.."
+sh tests/deps.sh
+sh tests/build.sh
+ALZ_BUILDDIR="$PWD" ALZ_SRCDIR="$PWD" exec /usr/bin/python3 tests/demo.py

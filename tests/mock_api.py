@@ -1,0 +1,923 @@
+#!/usr/bin/python3
+"""Mock of the Alianza authorization API (see /work/shared/API.md) for tests.
+
+Usage:
+    /usr/bin/python3 tests/mock_api.py --certs DIR --users FILE \
+        --ports-file FILE [--bind 127.0.0.1] [--verbose]
+
+DIR is made by tests/mkcerts.sh. Every listener binds an ephemeral port; once
+all are listening the ports file is written atomically as JSON:
+    {"main", "untrusted", "wronghost", "expired", "tls10", "recorder",
+     "control", "pid"}
+("tls10" is left out if this OpenSSL cannot be made to speak TLS 1.0/1.1).
+SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
+
+Listeners:
+  main       HTTPS (TLS >= 1.2), certificate signed by the test CA: the API
+  untrusted  the API behind a self-signed certificate
+  wronghost  the API behind a CA-signed certificate for DNS:wrong.example
+  expired    the API behind a CA-signed certificate that has expired
+  tls10      the API, TLS 1.0/1.1 only
+  recorder   raw TCP sink: records what arrives, answers nothing (a redirect
+             target; tests assert that nothing was sent there)
+  control    plain HTTP, the test control API:
+     POST /mode {"mode": ..., ...}   set a fault mode (see FAULT_MODES)
+     GET  /mode                      current fault mode (null when normal)
+     POST /reset                     forget everything, reload the fixture
+     GET  /requests                  request log of the API listeners
+     GET  /recorder                  what the recorder received
+     GET  /stats                     {"connections": {...}, "requests": n}
+     POST /users/<name> {fields}     add or replace a user
+     GET  /tokens                    live tokens and their users
+     GET  /totp/<name>[?offset=N][&raw=1]  current TOTP code of a user
+     GET  /health                    {"ok": true}
+
+Fault modes apply to the API listeners only. Common optional fields:
+"path" (only requests to this exact path), "listener" (only this listener),
+"count" (only the next N matching requests, then back to normal).
+
+Standard library only: this also serves a benchmark of 200 concurrent
+log-ins, so the TLS handshake runs in the per-connection thread and every
+reply goes out in a single write with Nagle disabled.
+"""
+
+import argparse
+import base64
+import collections
+import hashlib
+import hmac
+import http
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import socketserver
+import ssl
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import warnings
+
+HANDSHAKE_TIMEOUT = 5.0      # a stalled client must not hold a thread forever
+IDLE_TIMEOUT = 60.0          # keep-alive connections idle longer are closed
+MAX_BODY = 1 << 20           # request bodies above this get 413
+LOG_CAP = 10000              # request log keeps only the newest entries
+TOKEN_LIFETIME = 3600
+SESSION_LIFETIME = 300       # 2FA challenge validity (seconds)
+SESSION_TRIES = 3            # wrong codes before a 2FA challenge dies
+PURGE_AT = 10000             # drop dead tokens/sessions beyond this many
+HANG_LIMIT = 120.0
+RECORDER_WINDOW = 1.0
+
+FAULT_MODES = ("normal", "slow", "hang", "drip", "huge", "truncated",
+               "malformed", "notoken", "body", "status", "redirect", "close")
+USER_DEFAULTS = {
+    "password": "", "userType": "ACCOUNT_USER", "partitionId": "p-main",
+    "partitionName": "Main Co", "userId": None, "totp": None,
+    "locked": False, "envelope": "alianza",
+}
+DEFAULT_ERROR_CODES = {
+    400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
+    404: "NOT_FOUND", 409: "CONFLICT", 429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
+}
+
+VERBOSE = False
+
+
+def warn(msg):
+    sys.stderr.write("mock_api: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def iso_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# --------------------------------------------------------------------------
+# TOTP (RFC 6238 / RFC 4226)
+# --------------------------------------------------------------------------
+
+def b32decode_lenient(secret):
+    s = secret.replace(" ", "").upper()
+    return base64.b32decode(s + "=" * (-len(s) % 8))
+
+
+def totp(secret, step_offset=0, now=None):
+    counter = int((time.time() if now is None else now) // 30) + step_offset
+    mac = hmac.new(b32decode_lenient(secret), struct.pack(">Q", counter),
+                   hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF
+    return "%06d" % (value % 1000000)
+
+
+# --------------------------------------------------------------------------
+# Shared state: users, tokens, 2FA sessions, logs, counters, fault mode.
+# One lock; every critical section is a few dict operations.
+# --------------------------------------------------------------------------
+
+class State:
+    def __init__(self, users_file):
+        self.users_file = users_file
+        self.lock = threading.Lock()
+        self.conn_seq = 0          # connection ids stay unique across resets
+        self.ports = {}
+        self.reset()
+
+    def _load_users(self):
+        with open(self.users_file, encoding="utf-8") as f:
+            raw = json.load(f)
+        if not isinstance(raw, dict):
+            raise ValueError("%s: not a JSON object" % self.users_file)
+        users = {}
+        for name, fields in raw.items():
+            users[name] = self._normalise_user(name, fields)
+        return users
+
+    @staticmethod
+    def _normalise_user(name, fields):
+        if not isinstance(fields, dict) or not isinstance(fields.get("password"), str):
+            raise ValueError("user %r needs at least a string password" % name)
+        user = dict(USER_DEFAULTS)
+        user.update(fields)
+        if not user["userId"]:
+            user["userId"] = "u-" + name
+        if user["totp"]:
+            b32decode_lenient(user["totp"])       # reject a bad secret early
+        return user
+
+    def reset(self):
+        users = self._load_users()
+        with self.lock:
+            self.users = users
+            # newest last; the current password counts as a recent one
+            self.history = {n: [u["password"]] for n, u in users.items()}
+            self.tokens = {}
+            self.sessions = {}
+            self.requests = collections.deque(maxlen=LOG_CAP)
+            self.req_seq = 0
+            self.recorded = []
+            self.connections = collections.Counter()
+            self.mode = None
+
+    def put_user(self, name, fields):
+        user = self._normalise_user(name, fields)
+        with self.lock:
+            self.users[name] = user
+            self.history[name] = [user["password"]]
+
+    def user(self, name):
+        with self.lock:
+            u = self.users.get(name)
+            return dict(u) if u else None
+
+    # -- connections and logs --------------------------------------------
+    def new_connection(self, listener):
+        with self.lock:
+            self.conn_seq += 1
+            self.connections[listener] += 1
+            return self.conn_seq
+
+    def log_request(self, rec):
+        with self.lock:
+            self.req_seq += 1
+            rec["seq"] = self.req_seq
+            self.requests.append(rec)
+
+    def record(self, rec):
+        with self.lock:
+            self.recorded.append(rec)
+
+    # -- tokens ------------------------------------------------------------
+    def issue_token(self, name, user):
+        token = secrets.token_urlsafe(32)          # 43 url-safe characters
+        now = time.time()
+        info = {
+            "userId": user["userId"], "userName": name,
+            "userType": user["userType"], "partitionId": user["partitionId"],
+            "partitionName": user["partitionName"],
+        }
+        with self.lock:
+            if len(self.tokens) >= PURGE_AT:
+                self.tokens = {k: v for k, v in self.tokens.items()
+                               if v["expires"] > now}
+            self.tokens[token] = {"info": info, "expires": now + TOKEN_LIFETIME}
+        return token, info
+
+    def token_info(self, token):
+        with self.lock:
+            t = self.tokens.get(token)
+            if t and t["expires"] > time.time():
+                return dict(t["info"])
+            return None
+
+    def kill_token(self, token):
+        with self.lock:
+            t = self.tokens.pop(token, None)
+            return bool(t and t["expires"] > time.time())
+
+    def live_tokens(self):
+        now = time.time()
+        with self.lock:
+            return [{"token": k, "userName": v["info"]["userName"],
+                     "expiresIn": int(v["expires"] - now)}
+                    for k, v in self.tokens.items() if v["expires"] > now]
+
+    # -- 2FA sessions ------------------------------------------------------
+    def new_session(self, name):
+        sid = secrets.token_hex(16)
+        now = time.time()
+        with self.lock:
+            if len(self.sessions) >= PURGE_AT:
+                self.sessions = {k: v for k, v in self.sessions.items()
+                                 if now - v["created"] <= SESSION_LIFETIME}
+            self.sessions[sid] = {"user": name, "created": now, "tries": 0}
+        return sid
+
+    def check_session(self, sid, code):
+        """Return ("ok", user name) | ("bad", None) | ("expired", None)."""
+        with self.lock:
+            s = self.sessions.get(sid)
+            if s is None or time.time() - s["created"] > SESSION_LIFETIME:
+                self.sessions.pop(sid, None)
+                return "expired", None
+            user = self.users.get(s["user"])
+            secret = user and user.get("totp")
+            good = False
+            if secret:
+                for off in (-1, 0, 1):
+                    if hmac.compare_digest(totp(secret, off).encode(),
+                                           code.encode("utf-8")):
+                        good = True
+            if good:
+                del self.sessions[sid]        # a challenge is passed once only
+                return "ok", s["user"]
+            s["tries"] += 1
+            if s["tries"] >= SESSION_TRIES:
+                del self.sessions[sid]
+            return "bad", None
+
+    # -- password change ---------------------------------------------------
+    def change_password(self, name, new):
+        """Return None on success, else why the policy refuses `new`."""
+        with self.lock:
+            why = password_policy(new, self.history.get(name, [])[-3:])
+            if why is None:
+                self.users[name]["password"] = new
+                self.history.setdefault(name, []).append(new)
+            return why
+
+    # -- fault mode --------------------------------------------------------
+    def set_mode(self, mode):
+        with self.lock:
+            self.mode = None if mode["mode"] == "normal" else mode
+
+    def get_mode(self):
+        with self.lock:
+            return dict(self.mode) if self.mode else None
+
+    def take_fault(self, listener, path):
+        """The fault to apply to this request, if any (consumes a count)."""
+        with self.lock:
+            m = self.mode
+            if m is None:
+                return None
+            if m.get("path") is not None and m["path"] != path:
+                return None
+            if m.get("listener") is not None and m["listener"] != listener:
+                return None
+            if m.get("count") is not None:
+                m["count"] -= 1
+                if m["count"] <= 0:
+                    self.mode = None
+            return dict(m)
+
+
+def password_policy(pw, recent):
+    if len(pw) < 8:
+        return "Password must be at least 8 characters long"
+    if not any(c.isupper() for c in pw):
+        return "Password must contain an upper-case letter"
+    if not any(c.islower() for c in pw):
+        return "Password must contain a lower-case letter"
+    if not any(c.isdigit() for c in pw):
+        return "Password must contain a digit"
+    if all(c.isalnum() for c in pw):
+        return "Password must contain a special character"
+    if pw in recent:
+        return "Password was used recently"
+    return None
+
+
+# --------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    # ThreadingMixIn would otherwise join every handler thread on close,
+    # which never ends while a "hang" connection is held.
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def __init__(self, name, addr, handler, state, ssl_ctx=None):
+        self.name = name
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        self.ssl_ctx = ssl_ctx
+        super().__init__(addr, handler)
+        # BaseHTTPRequestHandler reads these; HTTPServer would set them with
+        # a reverse-DNS lookup we do not want.
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.ssl_ctx is not None:
+            # No handshake here: the accept loop is shared by all clients.
+            sock = self.ssl_ctx.wrap_socket(sock, server_side=True,
+                                            do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            # Clients going away mid-reply is routine in fault tests.
+            if VERBOSE:
+                warn("%s: connection from %s: %s" % (self.name, client_address, exc))
+            return
+        super().handle_error(request, client_address)
+
+
+class BaseHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = IDLE_TIMEOUT
+    server_version = "mock-alianza/1"
+    sys_version = ""
+
+    def setup(self):
+        self.conn_id = self.server.state.new_connection(self.server.name)
+        self.handshake_ok = True
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+            self.request.settimeout(HANDSHAKE_TIMEOUT)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError) as e:
+                self.handshake_ok = False
+                warn("%s: TLS handshake with %s:%s failed: %s"
+                     % (self.server.name, self.client_address[0],
+                        self.client_address[1], getattr(e, "reason", None) or e))
+        super().setup()
+
+    def handle(self):
+        if self.handshake_ok:
+            super().handle()
+
+    def log_message(self, fmt, *args):
+        if VERBOSE:
+            warn("%s #%d: %s" % (self.server.name, self.conn_id, fmt % args))
+
+    # -- I/O helpers -------------------------------------------------------
+    def read_body(self):
+        """Return the request body bytes, or None after answering an error."""
+        te = self.headers.get("Transfer-Encoding", "").lower()
+        if "chunked" in te:
+            return self._read_chunked()
+        cl = self.headers.get("Content-Length")
+        if cl is None:
+            return b""
+        try:
+            n = int(cl)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            self.send_json(400, self.envelope("INVALID_REQUEST", "Bad Content-Length"),
+                           close=True)
+            return None
+        if n > MAX_BODY:
+            self.send_json(413, self.envelope("PAYLOAD_TOO_LARGE", "Request body too large"),
+                           close=True)
+            return None
+        return self.rfile.read(n)
+
+    def _read_chunked(self):
+        body = b""
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                self.send_json(400, self.envelope("INVALID_REQUEST", "Bad chunk"), close=True)
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():   # trailers
+                    pass
+                return body
+            if len(body) + size > MAX_BODY:
+                self.send_json(413, self.envelope("PAYLOAD_TOO_LARGE",
+                                                  "Request body too large"), close=True)
+                return None
+            body += self.rfile.read(size)
+            self.rfile.readline(16)
+
+    def send_raw(self, status, body=b"", ctype="application/json",
+                 headers=(), close=False, length=None):
+        """Status line, headers and body in one write (one TLS record burst)."""
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Status %d" % status
+        lines = ["HTTP/1.1 %d %s" % (status, phrase),
+                 "Server: " + self.server_version,
+                 "Date: " + self.date_time_string()]
+        if ctype:
+            lines.append("Content-Type: " + ctype)
+        lines.append("Content-Length: %d" % (len(body) if length is None else length))
+        lines.extend("%s: %s" % kv for kv in headers)
+        if close or self.close_connection:
+            lines.append("Connection: close")
+            self.close_connection = True
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.log_request(status, len(body) if length is None else length)
+        self.wfile.write(head + body)
+
+    def send_json(self, status, obj, headers=(), close=False):
+        self.send_raw(status, json.dumps(obj).encode("utf-8"),
+                      headers=headers, close=close)
+
+    def envelope(self, code, message):
+        return {"errorCode": code, "message": message, "timestamp": iso_now(),
+                "path": urllib.parse.urlsplit(self.path).path}
+
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+
+# --------------------------------------------------------------------------
+# The API
+# --------------------------------------------------------------------------
+
+class APIHandler(BaseHandler):
+
+    def dispatch(self):
+        state = self.server.state
+        path = urllib.parse.urlsplit(self.path).path
+        body = self.read_body()
+        state.log_request({
+            "listener": self.server.name, "conn": self.conn_id,
+            "time": time.time(), "method": self.command, "path": self.path,
+            "headers": self._headers_dict(),
+            "body_b64": base64.b64encode(body or b"").decode("ascii"),
+        })
+        if body is None:
+            return
+        fault = state.take_fault(self.server.name, path)
+        if fault is not None:
+            if fault["mode"] == "slow":
+                time.sleep(fault.get("delay", 1.0))
+            else:
+                getattr(self, "fault_" + fault["mode"])(fault, path, body)
+                return
+        self.api(path, body)
+
+    def _headers_dict(self):
+        out = {}
+        for k, v in self.headers.items():
+            k = k.lower()
+            out[k] = out[k] + ", " + v if k in out else v
+        return out
+
+    def fail(self, status, code, message, **extra):
+        env = self.envelope(code, message)
+        env.update(extra)
+        self.send_json(status, env)
+
+    def json_body(self, body, *fields):
+        """Decode a JSON object whose `fields` are strings, or answer 400."""
+        try:
+            obj = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            obj = None
+        if not isinstance(obj, dict) or not all(isinstance(obj.get(f), str) for f in fields):
+            self.fail(400, "INVALID_REQUEST",
+                      "Request body must be a JSON object with string %s"
+                      % ", ".join(fields))
+            return None
+        return obj
+
+    def login_ok(self, name, user):
+        token, info = self.server.state.issue_token(name, user)
+        out = {"authToken": token, "tokenType": "Bearer",
+               "expiresIn": TOKEN_LIFETIME}
+        out.update(info)
+        self.send_json(200, out)
+
+    def api(self, path, body):
+        routes = {
+            ("POST", "/v2/authorize"): self.authorize,
+            ("PUT", "/v2/authorize"): self.change_password,
+            ("POST", "/v2/authorize/2fa"): self.second_factor,
+            ("GET", "/v2/authorize/userinfo"): self.userinfo,
+            ("PUT", "/v2/authorize/logout"): self.logout,
+            ("POST", "/v2/authorize/jwt"): self.jwt,
+        }
+        route = routes.get((self.command, path))
+        if route is None:
+            self.fail(404, "NOT_FOUND", "No such resource")
+        else:
+            route(body)
+
+    def check_credentials(self, req):
+        """The user record if user name and password are right, else None
+        after answering the error."""
+        name = req["userName"]
+        user = self.server.state.user(name)
+        if user is None:
+            self.fail(404, "USER_NOT_FOUND", "User not found")
+            return None
+        if user["locked"]:
+            self.fail(403, "ACCOUNT_LOCKED", "Account is locked")
+            return None
+        if not hmac.compare_digest(user["password"].encode("utf-8"),
+                                   req["password"].encode("utf-8")):
+            self.fail(401, "INVALID_CREDENTIALS", "Invalid credentials")
+            return None
+        return user
+
+    def authorize(self, body):
+        req = self.json_body(body, "userName", "password")
+        if req is None:
+            return
+        user = self.check_credentials(req)
+        if user is None:
+            return
+        name = req["userName"]
+        if user["totp"]:
+            sid = self.server.state.new_session(name)
+            msg = "Two-factor authentication is required"
+            if user["envelope"] == "foodx":
+                self.send_json(401, {"success": False, "error": {
+                    "code": "2FA_REQUIRED", "message": msg,
+                    "data": {"sessionId": sid}}})
+            else:
+                self.fail(401, "2FA_REQUIRED", msg, sessionId=sid)
+            return
+        self.login_ok(name, user)
+
+    def second_factor(self, body):
+        req = self.json_body(body, "sessionId", "token")
+        if req is None:
+            return
+        result, name = self.server.state.check_session(req["sessionId"], req["token"])
+        if result == "expired":
+            self.fail(401, "2FA_SESSION_EXPIRED", "Two-factor session expired")
+        elif result == "bad":
+            self.fail(401, "INVALID_2FA_TOKEN", "Invalid two-factor code")
+        else:
+            user = self.server.state.user(name)
+            if user is None:          # removed by a test in between
+                self.fail(401, "2FA_SESSION_EXPIRED", "Two-factor session expired")
+            else:
+                self.login_ok(name, user)
+
+    def userinfo(self, body):
+        info = self.server.state.token_info(self.headers.get("X-AUTH-TOKEN", ""))
+        if info is None:
+            self.fail(401, "UNAUTHORIZED", "Invalid or expired token")
+        else:
+            self.send_json(200, info)
+
+    def logout(self, body):
+        if self.server.state.kill_token(self.headers.get("X-AUTH-TOKEN", "")):
+            self.send_raw(200, b"", ctype=None)
+        else:
+            self.fail(401, "UNAUTHORIZED", "Invalid or expired token")
+
+    def change_password(self, body):
+        req = self.json_body(body, "userName", "password", "newPassword")
+        if req is None:
+            return
+        if self.check_credentials(req) is None:
+            return
+        why = self.server.state.change_password(req["userName"], req["newPassword"])
+        if why:
+            self.fail(400, "PASSWORD_POLICY", why)
+        else:
+            self.send_json(200, {"message": "Password changed"})
+
+    def jwt(self, body):
+        req = self.json_body(body, "token")
+        if req is None:
+            return
+        parts = req["token"].split(".")
+        name = None
+        if len(parts) == 3 and parts[2] == "valid-signature":
+            try:
+                claims = json.loads(base64.urlsafe_b64decode(
+                    parts[1] + "=" * (-len(parts[1]) % 4)))
+                if isinstance(claims, dict) and isinstance(claims.get("sub"), str):
+                    name = claims["sub"]
+            except ValueError:
+                pass
+        user = self.server.state.user(name) if name is not None else None
+        if user is None:
+            self.fail(401, "UNAUTHORIZED", "Invalid token")
+        elif user["locked"]:
+            self.fail(403, "ACCOUNT_LOCKED", "Account is locked")
+        else:
+            self.login_ok(name, user)
+
+    # -- fault modes (each answers the request in its own broken way) ---------
+    def fake_login_body(self, body, with_token=True):
+        try:
+            name = json.loads(body).get("userName") or "alice"
+        except (ValueError, AttributeError):
+            name = "alice"
+        out = {"tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME,
+               "userId": "u-fault", "partitionId": "p-main",
+               "partitionName": "Main Co", "userType": "MANAGEMENT_USER",
+               "userName": name if isinstance(name, str) else "alice"}
+        if with_token:
+            out = dict({"authToken": "fault-" + secrets.token_urlsafe(32)}, **out)
+        return json.dumps(out).encode("utf-8")
+
+    def fault_hang(self, fault, path, body):
+        # Hold the connection until the client gives up (or HANG_LIMIT).
+        self.close_connection = True
+        deadline = time.monotonic() + HANG_LIMIT
+        self.connection.settimeout(1.0)
+        while time.monotonic() < deadline:
+            try:
+                if not self.connection.recv(4096):
+                    return
+            except socket.timeout:
+                continue
+            except (OSError, ssl.SSLError):
+                return
+
+    def fault_drip(self, fault, path, body):
+        self.close_connection = True
+        data = self.fake_login_body(body)
+        delay = fault.get("delay", 1.0)
+        self.send_raw(200, b"", length=len(data))
+        for i in range(len(data)):
+            time.sleep(delay)
+            self.wfile.write(data[i:i + 1])
+
+    def fault_huge(self, fault, path, body):
+        size = fault.get("size", 20 << 20)
+        head, tail = b'{"authToken":"x","pad":"', b'"}'
+        pad = max(0, size - len(head) - len(tail))
+        self.send_raw(200, head, length=len(head) + pad + len(tail))
+        chunk = b"a" * 65536
+        while pad > 0:
+            n = min(pad, len(chunk))
+            self.wfile.write(chunk[:n])
+            pad -= n
+        self.wfile.write(tail)
+
+    def fault_truncated(self, fault, path, body):
+        # A complete, valid-looking login body, but less than announced: a
+        # client must not accept it.
+        data = self.fake_login_body(body)
+        self.send_raw(200, data, length=len(data) + 64, close=True)
+
+    def fault_malformed(self, fault, path, body):
+        self.send_raw(200, b'{"authToken": "abc",')
+
+    def fault_notoken(self, fault, path, body):
+        self.send_raw(200, self.fake_login_body(body, with_token=False))
+
+    def fault_body(self, fault, path, body):
+        self.send_raw(fault.get("status", 200), fault.get("body", "").encode("utf-8"),
+                      ctype=fault.get("content_type", "application/json"),
+                      headers=list(fault.get("headers", {}).items()))
+
+    def fault_status(self, fault, path, body):
+        status = fault.get("status", 500)
+        code = fault.get("code") or DEFAULT_ERROR_CODES.get(
+            status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
+        headers = []
+        if fault.get("retry_after") is not None:
+            headers.append(("Retry-After", str(fault["retry_after"])))
+        self.send_json(status, self.envelope(code, fault.get("message", "Injected error")),
+                       headers=headers)
+
+    def fault_redirect(self, fault, path, body):
+        host = self.server.server_name
+        loc = fault.get("location") or "https://%s:%d/v2/authorize" % (
+            "[%s]" % host if ":" in host else host, self.server.state.ports["recorder"])
+        self.send_raw(fault.get("status", 302), b"", ctype=None,
+                      headers=[("Location", loc)])
+
+    def fault_close(self, fault, path, body):
+        self.close_connection = True
+
+
+# --------------------------------------------------------------------------
+# Recorder: a raw TCP sink
+# --------------------------------------------------------------------------
+
+class RecorderHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        state = self.server.state
+        conn = state.new_connection(self.server.name)
+        data = b""
+        deadline = time.monotonic() + RECORDER_WINDOW
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.request.settimeout(left)
+                chunk = self.request.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        state.record({"conn": conn, "time": time.time(), "bytes": len(data),
+                      "head": data[:200].decode("latin-1")})
+
+
+# --------------------------------------------------------------------------
+# Control API
+# --------------------------------------------------------------------------
+
+class ControlHandler(BaseHandler):
+
+    def dispatch(self):
+        state = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        query = urllib.parse.parse_qs(url.query)
+        body = self.read_body()
+        if body is None:
+            return
+        try:
+            req = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError):
+            return self.send_json(400, {"ok": False, "error": "body is not JSON"})
+        cmd = self.command
+        try:
+            if cmd == "POST" and path == "/mode":
+                state.set_mode(validate_mode(req))
+                return self.send_json(200, {"ok": True})
+            if cmd == "GET" and path == "/mode":
+                return self.send_json(200, state.get_mode())
+            if cmd == "POST" and path == "/reset":
+                state.reset()
+                return self.send_json(200, {"ok": True})
+            if cmd == "GET" and path == "/requests":
+                with state.lock:
+                    reqs = list(state.requests)
+                return self.send_json(200, reqs)
+            if cmd == "GET" and path == "/recorder":
+                with state.lock:
+                    rec = list(state.recorded)
+                return self.send_json(200, rec)
+            if cmd == "GET" and path == "/stats":
+                with state.lock:
+                    conns = {k: state.connections.get(k, 0) for k in state.ports}
+                    n = state.req_seq
+                return self.send_json(200, {"connections": conns, "requests": n})
+            if cmd == "GET" and path == "/tokens":
+                return self.send_json(200, state.live_tokens())
+            if cmd == "GET" and path == "/health":
+                return self.send_json(200, {"ok": True})
+            if cmd == "POST" and path.startswith("/users/"):
+                name = urllib.parse.unquote(path[len("/users/"):])
+                state.put_user(name, req)
+                return self.send_json(200, {"ok": True})
+            if cmd == "GET" and path.startswith("/totp/"):
+                name = urllib.parse.unquote(path[len("/totp/"):])
+                user = state.user(name)
+                if not user or not user["totp"]:
+                    return self.send_json(404, {"ok": False, "error": "no TOTP user"})
+                code = totp(user["totp"], int(query.get("offset", ["0"])[0]))
+                if query.get("raw", ["0"])[0] not in ("0", ""):
+                    return self.send_raw(200, code.encode() + b"\n", ctype="text/plain")
+                return self.send_json(200, {"code": code})
+        except ValueError as e:
+            return self.send_json(400, {"ok": False, "error": str(e)})
+        self.send_json(404, {"ok": False, "error": "unknown control call"})
+
+
+def validate_mode(req):
+    if not isinstance(req, dict) or req.get("mode") not in FAULT_MODES:
+        raise ValueError("mode must be one of " + ", ".join(FAULT_MODES))
+    m = dict(req)
+    for key, kind in (("delay", (int, float)), ("size", int), ("status", int),
+                      ("count", int), ("retry_after", (int, str)),
+                      ("body", str), ("code", str), ("location", str),
+                      ("path", str), ("listener", str), ("content_type", str),
+                      ("message", str), ("headers", dict)):
+        if m.get(key) is not None and (not isinstance(m[key], kind)
+                                       or isinstance(m[key], bool)):
+            raise ValueError("bad type for %r" % key)
+    if m.get("status") is not None and not 100 <= m["status"] <= 599:
+        raise ValueError("status out of range")
+    if m.get("count") is not None and m["count"] < 1:
+        raise ValueError("count must be >= 1")
+    if m.get("delay", 0) < 0 or m.get("size", 0) < 0:
+        raise ValueError("delay and size must be >= 0")
+    return m
+
+
+# --------------------------------------------------------------------------
+# Start-up
+# --------------------------------------------------------------------------
+
+def tls_context(certs, name, legacy=False):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(certs, name + ".pem"),
+                        os.path.join(certs, name + ".key"))
+    ctx.set_alpn_protocols(["http/1.1"])
+    if legacy:
+        # OpenSSL 3 only negotiates TLS < 1.2 at security level 0.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def main():
+    global VERBOSE
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--certs", required=True, help="directory made by mkcerts.sh")
+    ap.add_argument("--users", required=True, help="users JSON fixture")
+    ap.add_argument("--ports-file", required=True, help="where to write the ports JSON")
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    VERBOSE = args.verbose
+
+    state = State(args.users)
+    addr = (args.bind, 0)
+    servers = []
+
+    def add(name, handler, ctx=None):
+        srv = Server(name, addr, handler, state, ctx)
+        state.ports[name] = srv.server_address[1]
+        servers.append(srv)
+
+    add("main", APIHandler, tls_context(args.certs, "server"))
+    add("untrusted", APIHandler, tls_context(args.certs, "untrusted"))
+    add("wronghost", APIHandler, tls_context(args.certs, "wronghost"))
+    add("expired", APIHandler, tls_context(args.certs, "expired"))
+    try:
+        add("tls10", APIHandler, tls_context(args.certs, "server", legacy=True))
+    except (ssl.SSLError, ValueError) as e:
+        warn("tls10 listener disabled: %s" % e)
+    add("recorder", RecorderHandler)
+    add("control", ControlHandler)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="serve-" + srv.name, daemon=True).start()
+
+    ports = dict(state.ports, pid=os.getpid())
+    tmp = "%s.tmp.%d" % (args.ports_file, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(ports, f)
+        f.write("\n")
+    os.rename(tmp, args.ports_file)
+    if VERBOSE:
+        warn("listening: %s" % json.dumps(ports))
+
+    while not stop.wait(1.0):
+        pass
+
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+    try:
+        with open(args.ports_file) as f:
+            if json.load(f).get("pid") == os.getpid():
+                os.unlink(args.ports_file)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+/* test_config.c - unit tests of the config parser: good files, every kind of bad line, permissions. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alz_config.h"
+#include "tap.h"
+
+static char logbuf[8192];
+
+static void
+sink(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)ctx;
+	(void)prio;
+	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+	n = strlen(logbuf);
+	if (n + 1 < sizeof(logbuf))
+		strcat(logbuf, "\n");
+}
+
+static const struct alz_log lg = { sink, NULL, 1 };
+static char dir[] = "/tmp/alz-test-config-XXXXXX";
+static char path[256];
+
+static void
+write_file(const char *text, size_t len, mode_t mode)
+{
+	FILE *f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		perror(path);
+		exit(99);
+	}
+	fwrite(text, 1, len, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* Load TEXT as a config file; returns the rc and leaves the log in logbuf. */
+static enum alz_rc
+load_text(struct alz_config *cfg, const char *text, mode_t mode)
+{
+	enum alz_rc rc;
+
+	logbuf[0] = '\0';
+	write_file(text, strlen(text), mode);
+	if (alz_config_init(cfg) != ALZ_OK)
+		return ALZ_ERR_NOMEM;
+	rc = alz_config_load_file(cfg, path, geteuid(), &lg);
+	if (rc == ALZ_OK)
+		rc = alz_config_finish(cfg, path, &lg);
+	return rc;
+}
+
+static void
+expect_ok(const char *name, const char *text)
+{
+	struct alz_config cfg;
+	enum alz_rc rc = load_text(&cfg, text, 0600);
+
+	tap_ok(rc == ALZ_OK, "accepted: %s", name);
+	if (rc != ALZ_OK)
+		printf("# log: %s", logbuf);
+	alz_config_free(&cfg);
+}
+
+/* A bad file must fail, and the log must name the file, the line and the key. */
+static void
+expect_bad(const char *name, const char *text, unsigned line, const char *key)
+{
+	struct alz_config cfg;
+	enum alz_rc rc = load_text(&cfg, text, 0600);
+	char where[300];
+
+	tap_ok(rc == ALZ_ERR_CONFIG, "refused: %s", name);
+	snprintf(where, sizeof(where), "%s:%u:", path, line);
+	if (line > 0)
+		tap_ok(strstr(logbuf, where) != NULL, "%s: log names %s", name, where);
+	if (key != NULL) {
+		char k[100];
+
+		snprintf(k, sizeof(k), "'%s'", key);
+		tap_ok(strstr(logbuf, k) != NULL, "%s: log names key %s", name, key);
+	}
+	if (rc != ALZ_ERR_CONFIG || (line > 0 && strstr(logbuf, where) == NULL))
+		printf("# log: %s", logbuf);
+	alz_config_free(&cfg);
+}
+
+#define BASE "base_url = https://127.0.0.1:8443\n"
+
+static void
+test_defaults(void)
+{
+	struct alz_config cfg;
+
+	tap_ok(load_text(&cfg, BASE, 0600) == ALZ_OK, "minimal file with base_url only");
+	tap_ok(strcmp(cfg.paths[ALZ_P_AUTHORIZE], "/v2/authorize") == 0, "default path_authorize");
+	tap_ok(strcmp(cfg.paths[ALZ_P_2FA], "/v2/authorize/2fa") == 0, "default path_2fa");
+	tap_ok(strcmp(cfg.paths[ALZ_P_USERINFO], "/v2/authorize/userinfo") == 0,
+	       "default path_userinfo");
+	tap_ok(strcmp(cfg.paths[ALZ_P_LOGOUT], "/v2/authorize/logout") == 0, "default path_logout");
+	tap_ok(strcmp(cfg.paths[ALZ_P_PASSWORD], "/v2/authorize") == 0, "default path_password");
+	tap_ok(strcmp(cfg.paths[ALZ_P_JWT], "/v2/authorize/jwt") == 0, "default path_jwt");
+	tap_ok(strcmp(cfg.fields[ALZ_F_AUTH_TOKEN], "authToken") == 0, "default field_auth_token");
+	tap_ok(strcmp(cfg.fields[ALZ_F_AUTH_HEADER], "X-AUTH-TOKEN") == 0,
+	       "default header_auth_token");
+	tap_ok(cfg.connect_timeout_ms == 5000 && cfg.timeout_ms == 10000, "default timeouts 5 s / 10 s");
+	tap_ok(cfg.min_uid == 1000, "default min_uid 1000");
+	tap_ok(cfg.ca_file == NULL && cfg.proxy == NULL, "no CA file, no proxy by default");
+	alz_config_free(&cfg);
+}
+
+static void
+test_good(void)
+{
+	struct alz_config cfg;
+	char *u = NULL;
+
+	tap_ok(load_text(&cfg,
+			 "# comment\n\n"
+			 "base_url = https://api.example.com/prefix/\n"
+			 "ca_file=/etc/ssl/alz.pem\n"
+			 "   connect_timeout =  2  \n"
+			 "timeout = 7\n"
+			 "user_template = %u@example.com\n"
+			 "min_uid = 500\n"
+			 "debug = yes\n"
+			 "proxy = http://proxy.example:3128\n"
+			 "path_authorize = /v3/login\n"
+			 "field_auth_token = accessToken\n",
+			 0600) == ALZ_OK, "a file using many keys");
+	tap_ok(strcmp(cfg.base_url, "https://api.example.com/prefix") == 0,
+	       "trailing slash of base_url dropped");
+	tap_ok(cfg.connect_timeout_ms == 2000 && cfg.timeout_ms == 7000, "timeouts read");
+	tap_ok(cfg.min_uid == 500 && cfg.debug, "min_uid and debug read");
+	tap_ok(strcmp(cfg.paths[ALZ_P_AUTHORIZE], "/v3/login") == 0, "path override");
+	tap_ok(strcmp(cfg.fields[ALZ_F_AUTH_TOKEN], "accessToken") == 0, "field override");
+	tap_ok(alz_config_api_user(&cfg, "alice", &u) == ALZ_OK && strcmp(u, "alice@example.com") == 0,
+	       "user template %%u@example.com");
+	free(u);
+	alz_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, BASE "user_template = 100%%-%u-%u\n", 0600) == ALZ_OK,
+	       "template with %%%% and two %%u");
+	tap_ok(alz_config_api_user(&cfg, "bo", &u) == ALZ_OK && strcmp(u, "100%-bo-bo") == 0,
+	       "template expansion escapes");
+	free(u);
+	alz_config_free(&cfg);
+
+	expect_ok("CRLF line endings", "base_url = https://h\r\ntimeout = 9\r\n");
+	expect_ok("no final newline", "timeout = 9\nbase_url = https://h");
+	expect_ok("comment and blank lines only around", "\n\n# x\n" BASE "\n# y\n");
+}
+
+static void
+test_bad(void)
+{
+	char *big;
+	struct alz_config cfg;
+	enum alz_rc rc;
+
+	expect_bad("unknown key", BASE "bsae_url = x\n", 2, "bsae_url");
+	expect_bad("http base_url", "base_url = http://api.example.com\n", 1, "base_url");
+	expect_bad("base_url without host", "base_url = https://\n", 1, "base_url");
+	expect_bad("base_url with credentials", "base_url = https://u:p@h\n", 1, "base_url");
+	expect_bad("missing =", BASE "timeout 5\n", 2, NULL);
+	expect_bad("missing key", BASE "= 5\n", 2, NULL);
+	expect_bad("timeout not a number", BASE "timeout = five\n", 2, "timeout");
+	expect_bad("timeout negative", BASE "timeout = -1\n", 2, "timeout");
+	expect_bad("timeout zero", BASE "timeout = 0\n", 2, "timeout");
+	expect_bad("timeout too big", BASE "timeout = 301\n", 2, "timeout");
+	expect_bad("timeout trailing junk", BASE "timeout = 5s\n", 2, "timeout");
+	expect_bad("timeout overflow", BASE "timeout = 99999999999999999999999\n", 2, "timeout");
+	expect_bad("min_uid out of range", BASE "min_uid = 4294967295\n", 2, "min_uid");
+	expect_bad("bad bool", BASE "debug = maybe\n", 2, "debug");
+	expect_bad("template without %u", BASE "user_template = alice\n", 2, "user_template");
+	expect_bad("template with %s", BASE "user_template = %u%s\n", 2, "user_template");
+	expect_bad("template lone %", BASE "user_template = %u%\n", 2, "user_template");
+	expect_bad("relative path", BASE "path_2fa = v2/authorize/2fa\n", 2, "path_2fa");
+	expect_bad("path with query", BASE "path_2fa = /x?y=1\n", 2, "path_2fa");
+	expect_bad("empty field name", BASE "field_auth_token =\n", 2, "field_auth_token");
+	expect_bad("field with quote", BASE "field_auth_token = a\"b\n", 2, "field_auth_token");
+	expect_bad("relative ca_file", BASE "ca_file = ca.pem\n", 2, "ca_file");
+	expect_bad("bad proxy scheme", BASE "proxy = ftp://p\n", 2, "proxy");
+	expect_bad("duplicate key", BASE "timeout = 5\ntimeout = 6\n", 3, "timeout");
+	expect_bad("non-ASCII key", BASE "t\xc3\xa9meout = 5\n", 2, NULL);
+	expect_bad("no base_url at all", "timeout = 5\n", 0, "base_url");
+	expect_bad("connect longer than total", BASE "connect_timeout = 9\ntimeout = 3\n", 0,
+		   "connect_timeout");
+
+	/* a line longer than the cap */
+	big = malloc(ALZ_MAX_CONF_LINE + 100);
+	memset(big, 'a', ALZ_MAX_CONF_LINE + 50);
+	memcpy(big, "# ", 2);
+	big[ALZ_MAX_CONF_LINE + 50] = '\0';
+	expect_bad("over-long line", big, 1, NULL);
+	free(big);
+
+	/* a NUL byte inside */
+	logbuf[0] = '\0';
+	write_file(BASE "timeout = 5\0\n", sizeof(BASE "timeout = 5\0\n") - 1, 0600);
+	alz_config_init(&cfg);
+	rc = alz_config_load_file(&cfg, path, geteuid(), &lg);
+	tap_ok(rc == ALZ_ERR_CONFIG && strstr(logbuf, "NUL") != NULL, "refused: NUL byte");
+	alz_config_free(&cfg);
+
+	/* 1 MiB of comments */
+	big = malloc(1024 * 1024 + 1);
+	memset(big, '#', 1024 * 1024);
+	for (size_t i = 100; i < 1024 * 1024; i += 100)
+		big[i] = '\n';
+	big[1024 * 1024] = '\0';
+	expect_bad("1 MiB file", big, 0, NULL);
+	tap_ok(strstr(logbuf, "larger than") != NULL, "1 MiB file: log says it is too large");
+	free(big);
+}
+
+static void
+test_permissions(void)
+{
+	struct alz_config cfg;
+
+	tap_ok(load_text(&cfg, BASE, 0644) == ALZ_OK, "mode 0644 accepted");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE, 0664) == ALZ_ERR_CONFIG && strstr(logbuf, "writable") != NULL,
+	       "group-writable refused with a reason");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE, 0602) == ALZ_ERR_CONFIG && strstr(logbuf, "writable") != NULL,
+	       "world-writable refused with a reason");
+	alz_config_free(&cfg);
+
+	if (geteuid() == 0) {
+		write_file(BASE, strlen(BASE), 0600);
+		tap_ok(chown(path, 1, 1) == 0, "chown test file to uid 1");
+		logbuf[0] = '\0';
+		alz_config_init(&cfg);
+		tap_ok(alz_config_load_file(&cfg, path, 0, &lg) == ALZ_ERR_CONFIG &&
+		       strstr(logbuf, "owned by uid 1") != NULL, "file not owned by root refused");
+		alz_config_free(&cfg);
+	} else {
+		printf("ok %d - # SKIP ownership test needs root\n", ++tap_n);
+	}
+
+	logbuf[0] = '\0';
+	alz_config_init(&cfg);
+	tap_ok(alz_config_load_file(&cfg, dir, geteuid(), &lg) == ALZ_ERR_CONFIG,
+	       "a directory is refused");
+	alz_config_free(&cfg);
+	logbuf[0] = '\0';
+	alz_config_init(&cfg);
+	tap_ok(alz_config_load_file(&cfg, "/nonexistent/pam_alianza.conf", geteuid(), &lg) ==
+	       ALZ_ERR_CONFIG && strstr(logbuf, "/nonexistent/pam_alianza.conf") != NULL,
+	       "a missing file is refused and named");
+	alz_config_free(&cfg);
+}
+
+static void
+test_setter(void)
+{
+	struct alz_config cfg;
+
+	alz_config_init(&cfg);
+	logbuf[0] = '\0';
+	tap_ok(alz_config_set(&cfg, "timeout", "3", "module argument", 0, &lg) == ALZ_OK &&
+	       cfg.timeout_ms == 3000, "module argument sets a key");
+	tap_ok(alz_config_set(&cfg, "nope", "3", "module argument", 0, &lg) == ALZ_ERR_CONFIG &&
+	       strstr(logbuf, "'nope'") != NULL, "unknown module argument key refused");
+	alz_config_free(&cfg);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	snprintf(path, sizeof(path), "%s/pam_alianza.conf", dir);
+	test_defaults();
+	test_good();
+	test_bad();
+	test_permissions();
+	test_setter();
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}

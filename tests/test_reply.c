@@ -1,0 +1,214 @@
+/* test_reply.c - unit tests of the reply parser: each shape of API.md and hostile bodies. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alz_config.h"
+#include "alz_reply.h"
+#include "tap.h"
+
+#define OK_BODY(extra) \
+	"{\"authToken\":\"eyJ.abc.def\",\"tokenType\":\"Bearer\",\"expiresIn\":3600," \
+	"\"userId\":\"u1\",\"partitionId\":\"p1\",\"partitionName\":\"Your Company\"," \
+	"\"userType\":\"MANAGEMENT_USER\",\"userName\":\"alice\"" extra "}"
+
+struct reply_case {
+	const char *name;
+	long status;
+	const char *body;
+	enum alz_rc want;
+};
+
+/* One line per case: adding a hostile reply is adding a row. */
+static const struct reply_case cases[] = {
+	{ "200 full login body", 200, OK_BODY(""), ALZ_OK },
+	{ "200 with unknown extra fields", 200, OK_BODY(",\"x\":[1,{\"y\":null}]"), ALZ_OK },
+	{ "200 without authToken", 200,
+	  "{\"expiresIn\":3600,\"userType\":\"MANAGEMENT_USER\",\"userName\":\"alice\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 authToken empty", 200, "{\"authToken\":\"\",\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 authToken null", 200, "{\"authToken\":null,\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 authToken number", 200, "{\"authToken\":12345,\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 authToken object", 200, "{\"authToken\":{},\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 authToken with CRLF", 200, "{\"authToken\":\"a\\r\\nX-Evil: 1\",\"userType\":\"END_USER\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 authToken with space", 200, "{\"authToken\":\"a b\",\"userType\":\"END_USER\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 duplicate authToken", 200,
+	  "{\"authToken\":\"a\",\"authToken\":\"b\",\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 expiresIn absent", 200, "{\"authToken\":\"t\",\"userType\":\"END_USER\"}", ALZ_OK },
+	{ "200 expiresIn negative", 200, "{\"authToken\":\"t\",\"expiresIn\":-5,\"userType\":\"END_USER\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 expiresIn zero", 200, "{\"authToken\":\"t\",\"expiresIn\":0,\"userType\":\"END_USER\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 expiresIn huge", 200,
+	  "{\"authToken\":\"t\",\"expiresIn\":1e300,\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 expiresIn fractional", 200,
+	  "{\"authToken\":\"t\",\"expiresIn\":1.5,\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 expiresIn string", 200,
+	  "{\"authToken\":\"t\",\"expiresIn\":\"3600\",\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 unknown userType", 200, "{\"authToken\":\"t\",\"userType\":\"SUPER_USER\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 lower-case userType", 200, "{\"authToken\":\"t\",\"userType\":\"management_user\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 missing userType", 200, "{\"authToken\":\"t\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 for another userName", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"userName\":\"mallory\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 userName not a string", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"userName\":7}", ALZ_ERR_BAD_REPLY },
+	{ "200 partitionId with newline", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"partitionId\":\"a\\nb\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 malformed JSON", 200, "{\"authToken\": \"abc\",", ALZ_ERR_BAD_REPLY },
+	{ "200 trailing second document", 200, OK_BODY("") "{}", ALZ_ERR_BAD_REPLY },
+	{ "200 trailing garbage", 200, OK_BODY("") "x", ALZ_ERR_BAD_REPLY },
+	{ "200 array", 200, "[" OK_BODY("") "]", ALZ_ERR_BAD_REPLY },
+	{ "200 empty body", 200, "", ALZ_ERR_BAD_REPLY },
+	{ "200 string body", 200, "\"authToken\"", ALZ_ERR_BAD_REPLY },
+	{ "401 INVALID_CREDENTIALS", 401,
+	  "{\"errorCode\":\"INVALID_CREDENTIALS\",\"message\":\"Invalid credentials\"}", ALZ_ERR_DENIED },
+	{ "401 UNAUTHORIZED", 401, "{\"errorCode\":\"UNAUTHORIZED\"}", ALZ_ERR_DENIED },
+	{ "401 with garbage body", 401, "<html>nope</html>", ALZ_ERR_DENIED },
+	{ "401 with a token in it", 401, OK_BODY(""), ALZ_ERR_DENIED },
+	{ "401 2FA_REQUIRED (Alianza)", 401,
+	  "{\"errorCode\":\"2FA_REQUIRED\",\"message\":\"m\",\"sessionId\":\"4f1c\"}", ALZ_ERR_2FA_REQUIRED },
+	{ "401 2FA_REQUIRED (FoodXchange)", 401,
+	  "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\",\"message\":\"m\","
+	  "\"data\":{\"sessionId\":\"4f1c\"}}}", ALZ_ERR_2FA_REQUIRED },
+	{ "401 2FA_REQUIRED without sessionId", 401, "{\"errorCode\":\"2FA_REQUIRED\"}", ALZ_ERR_BAD_REPLY },
+	{ "401 2FA_REQUIRED FoodXchange without data", 401,
+	  "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\"}}", ALZ_ERR_BAD_REPLY },
+	{ "401 INVALID_2FA_TOKEN", 401, "{\"errorCode\":\"INVALID_2FA_TOKEN\"}", ALZ_ERR_2FA_INVALID },
+	{ "401 2FA_SESSION_EXPIRED", 401, "{\"errorCode\":\"2FA_SESSION_EXPIRED\"}", ALZ_ERR_2FA_EXPIRED },
+	{ "404 USER_NOT_FOUND", 404, "{\"errorCode\":\"USER_NOT_FOUND\"}", ALZ_ERR_DENIED },
+	{ "403 ACCOUNT_LOCKED", 403, "{\"errorCode\":\"ACCOUNT_LOCKED\"}", ALZ_ERR_LOCKED },
+	{ "403 FORBIDDEN", 403, "{\"errorCode\":\"FORBIDDEN\",\"message\":\"no\"}", ALZ_ERR_FORBIDDEN },
+	{ "429", 429, "{\"errorCode\":\"TOO_MANY_REQUESTS\"}", ALZ_ERR_RATE_LIMITED },
+	{ "400 INVALID_REQUEST", 400, "{\"errorCode\":\"INVALID_REQUEST\"}", ALZ_ERR_BAD_REQUEST },
+	{ "400 PASSWORD_POLICY", 400, "{\"errorCode\":\"PASSWORD_POLICY\"}", ALZ_ERR_POLICY },
+	{ "500", 500, "{\"errorCode\":\"INTERNAL_ERROR\"}", ALZ_ERR_UNAVAILABLE },
+	{ "503 no body", 503, "", ALZ_ERR_UNAVAILABLE },
+	{ "302 redirect", 302, "", ALZ_ERR_BAD_REPLY },
+	{ "301 with a login body", 301, OK_BODY(""), ALZ_ERR_BAD_REPLY },
+	{ "201 with a login body", 201, OK_BODY(""), ALZ_ERR_BAD_REPLY },
+	{ "204", 204, "", ALZ_ERR_BAD_REPLY },
+	{ "418", 418, "{}", ALZ_ERR_BAD_REPLY },
+};
+
+static void
+test_table(const struct alz_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct alz_login login;
+		struct alz_api_error err;
+		enum alz_rc rc;
+
+		rc = alz_reply_login(cfg, cases[i].status, cases[i].body, strlen(cases[i].body),
+				     "alice", &login, &err);
+		tap_ok(rc == cases[i].want, "%s -> %s", cases[i].name, alz_rc_name(cases[i].want));
+		if (rc != cases[i].want)
+			printf("# got %s\n", alz_rc_name(rc));
+		tap_ok(rc == ALZ_OK ? login.token != NULL : login.token == NULL,
+		       "%s: a token only with success", cases[i].name);
+		alz_login_free(&login);
+		alz_api_error_free(&err);
+	}
+}
+
+static void
+test_details(const struct alz_config *cfg)
+{
+	struct alz_login login;
+	struct alz_api_error err;
+	const char *b;
+	char *deep;
+	size_t i;
+
+	b = OK_BODY("");
+	tap_ok(alz_reply_login(cfg, 200, b, strlen(b), "alice", &login, &err) == ALZ_OK &&
+	       strcmp(login.token, "eyJ.abc.def") == 0 && login.expires_in == 3600 &&
+	       login.user_type == ALZ_UT_MANAGEMENT && strcmp(login.user_id, "u1") == 0 &&
+	       strcmp(login.partition_id, "p1") == 0 &&
+	       strcmp(login.partition_name, "Your Company") == 0 &&
+	       strcmp(login.user_name, "alice") == 0, "login facts read");
+	alz_login_free(&login);
+
+	b = "{\"authToken\":\"t\",\"userType\":\"ACCOUNT_USER\"}";
+	tap_ok(alz_reply_login(cfg, 200, b, strlen(b), "bob", &login, &err) == ALZ_OK &&
+	       login.expires_in == 3600 && strcmp(login.user_name, "bob") == 0 &&
+	       login.user_type == ALZ_UT_ACCOUNT, "absent expiresIn defaults to 3600, userName to ours");
+	alz_login_free(&login);
+
+	b = "{\"errorCode\":\"2FA_REQUIRED\",\"sessionId\":\"4f1c\"}";
+	tap_ok(alz_reply_login(cfg, 401, b, strlen(b), "alice", &login, &err) == ALZ_ERR_2FA_REQUIRED &&
+	       err.session_id != NULL && strcmp(err.session_id, "4f1c") == 0,
+	       "2FA sessionId read (Alianza)");
+	alz_api_error_free(&err);
+	b = "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\",\"data\":{\"sessionId\":\"s-9\"}}}";
+	tap_ok(alz_reply_login(cfg, 401, b, strlen(b), "alice", &login, &err) == ALZ_ERR_2FA_REQUIRED &&
+	       err.session_id != NULL && strcmp(err.session_id, "s-9") == 0,
+	       "2FA sessionId read (FoodXchange)");
+	alz_api_error_free(&err);
+
+	b = "{\"errorCode\":\"FORBIDDEN\",\"message\":\"no\\u001b[31m entry\\n\"}";
+	tap_ok(alz_reply_login(cfg, 403, b, strlen(b), "alice", &login, &err) == ALZ_ERR_FORBIDDEN &&
+	       strcmp(err.message, "no?[31m entry?") == 0, "server message sanitised for display");
+	alz_api_error_free(&err);
+
+	/* an embedded NUL would hide what follows from a C-string parser */
+	tap_ok(alz_reply_login(cfg, 200, OK_BODY("") "\0{}", sizeof(OK_BODY("") "\0{}") - 1, "alice",
+			       &login, &err) == ALZ_ERR_BAD_REPLY, "body with an embedded NUL refused");
+
+	/* nesting far beyond cJSON's limit must fail, not recurse forever */
+	deep = malloc(200002);
+	for (i = 0; i < 100000; i++) {
+		deep[i] = '[';
+		deep[200000 - 1 - i] = ']';
+	}
+	deep[200000] = '\0';
+	tap_ok(alz_reply_login(cfg, 200, deep, 200000, "alice", &login, &err) == ALZ_ERR_BAD_REPLY,
+	       "100000-deep nested JSON refused");
+	free(deep);
+
+	b = "";
+	tap_ok(alz_reply_status(cfg, 200, b, 0, &err) == ALZ_OK, "logout 200 empty body is success");
+	b = "{\"errorCode\":\"UNAUTHORIZED\"}";
+	tap_ok(alz_reply_status(cfg, 401, b, strlen(b), &err) == ALZ_ERR_DENIED, "logout 401 refused");
+	b = "{\"errorCode\":\"2FA_REQUIRED\",\"sessionId\":\"x\"}";
+	tap_ok(alz_reply_status(cfg, 401, b, strlen(b), &err) == ALZ_ERR_DENIED,
+	       "status-only call never yields a 2FA state");
+	alz_api_error_free(&err);
+	tap_ok(alz_reply_status(cfg, 302, "", 0, &err) == ALZ_ERR_BAD_REPLY, "status-only 302 refused");
+}
+
+static void
+test_renamed_fields(void)
+{
+	struct alz_config cfg;
+	struct alz_login login;
+	struct alz_api_error err;
+	const char *b = "{\"accessToken\":\"t\",\"userType\":\"END_USER\"}";
+
+	alz_config_init(&cfg);
+	alz_config_set(&cfg, "field_auth_token", "accessToken", "test", 0, NULL);
+	tap_ok(alz_reply_login(&cfg, 200, b, strlen(b), "x", &login, &err) == ALZ_OK,
+	       "field_auth_token setting is honoured");
+	alz_login_free(&login);
+	alz_config_free(&cfg);
+}
+
+int
+main(void)
+{
+	struct alz_config cfg;
+
+	if (alz_config_init(&cfg) != ALZ_OK)
+		return 99;
+	test_table(&cfg);
+	test_details(&cfg);
+	test_renamed_fields();
+	alz_config_free(&cfg);
+	return tap_done();
+}
