@@ -11,6 +11,7 @@
 #define ALZ_DEFAULT_CONF "/etc/security/pam_alianza.conf"
 #define ALZ_MAX_CONF_SIZE (64 * 1024)	/* bytes; a config is a few hundred */
 #define ALZ_MAX_CONF_LINE 4096		/* bytes per line */
+#define ALZ_TYPES_ALL 0xeUL		/* the three user types' bits */
 
 /* Endpoint paths of ../shared/API.md; each is a setting (path_* keys). */
 enum alz_path {
@@ -57,6 +58,16 @@ struct alz_config {
 	char *user_template;	/* local user -> API userName, "%u" */
 	unsigned long min_uid;
 	bool debug;
+
+	/* second factor */
+	char *totp_prompt;	/* echo-off prompt for a code */
+	unsigned long totp_tries;	/* codes asked per challenge; the API allows 3 */
+	bool code_appended;	/* password-only clients: code typed after the password */
+	unsigned long code_digits;	/* length of an appended code */
+	char *local_totp_file;	/* liboath usersfile for codes this host checks */
+	unsigned long local_totp_types;	/* bit (1 << enum alz_user_type) per type */
+	unsigned long local_totp_window;	/* 30 s steps accepted either side */
+
 	char *paths[ALZ_PATH_COUNT];
 	char *fields[ALZ_FIELD_COUNT];
 

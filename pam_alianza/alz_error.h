@@ -13,6 +13,8 @@
 	X(ALZ_ERR_NOMEM,      "out of memory") \
 	X(ALZ_ERR_CONFIG,     "configuration error") \
 	X(ALZ_ERR_INPUT,      "invalid input") \
+	X(ALZ_ERR_CONV,       "the conversation with the user failed") \
+	X(ALZ_ERR_WRONG_CLIENT, "the client answered the code prompt with the password") \
 	X(ALZ_ERR_SYSTEM,     "system error") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \

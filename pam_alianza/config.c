@@ -24,6 +24,8 @@ enum key_type {
 	K_TEMPLATE,	/* user name template with %u */
 	K_APIPATH,	/* "/..." endpoint path */
 	K_NAME,		/* a JSON field or header name */
+	K_TEXT,		/* printable text, may be "quoted" to keep edge spaces */
+	K_TYPES,	/* comma-separated user types, "all" or "none" */
 };
 
 struct key {
@@ -46,6 +48,14 @@ static const struct key keys[] = {
 	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
 	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },
 	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
+
+	{ "totp_prompt", K_TEXT, OFF(totp_prompt), "\"Verification code: \"", 0, 0 },
+	{ "totp_tries", K_UINT, OFF(totp_tries), "3", 1, 10 },
+	{ "code_appended", K_BOOL, OFF(code_appended), "no", 0, 0 },
+	{ "code_digits", K_UINT, OFF(code_digits), "6", 6, 8 },
+	{ "local_totp_file", K_FILE, OFF(local_totp_file), "/etc/security/pam_alianza_totp", 0, 0 },
+	{ "local_totp_user_types", K_TYPES, OFF(local_totp_types), "none", 0, 0 },
+	{ "local_totp_window", K_UINT, OFF(local_totp_window), "1", 0, 10 },
 
 	{ "path_authorize", K_APIPATH, OFF(paths[ALZ_P_AUTHORIZE]), "/v2/authorize", 0, 0 },
 	{ "path_2fa", K_APIPATH, OFF(paths[ALZ_P_2FA]), "/v2/authorize/2fa", 0, 0 },
@@ -205,6 +215,70 @@ set_string(struct alz_config *cfg, const struct key *k, const char *value)
 	return ALZ_OK;
 }
 
+/* "a, b" of user type names -> bit mask; "all", "none" and "" too. */
+static bool
+parse_types(const char *v, unsigned long *out)
+{
+	static const char *const names[] = { "MANAGEMENT_USER", "ACCOUNT_USER", "END_USER" };
+	unsigned long mask = 0;
+	const char *p = v;
+	size_t len, i;
+
+	if (strcmp(v, "all") == 0) {
+		*out = ALZ_TYPES_ALL;
+		return true;
+	}
+	if (strcmp(v, "none") == 0 || *v == '\0') {
+		*out = 0;
+		return true;
+	}
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " ,");
+		for (i = 0; i < 3; i++)
+			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
+				break;
+		if (i == 3)
+			return false;
+		mask |= 1UL << (i + 1);	/* enum alz_user_type: MANAGEMENT is 1 */
+		p += len;
+	}
+	*out = mask;
+	return true;
+}
+
+/* Printable text; surrounding double quotes keep leading/trailing spaces. */
+static enum alz_rc
+set_text(struct alz_config *cfg, const struct key *k, const char *value,
+	 const char *source, unsigned line, const struct alz_log *lg)
+{
+	char buf[256];
+	size_t len = strlen(value);
+	const unsigned char *p;
+
+	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+		value++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(buf)) {
+		bad_value(lg, source, line, k->name, "must be 1 to 255 characters of text");
+		return ALZ_ERR_CONFIG;
+	}
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	for (p = (const unsigned char *)buf; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"') {
+			bad_value(lg, source, line, k->name,
+				  "must not contain control characters or inner quotes");
+			return ALZ_ERR_CONFIG;
+		}
+	}
+	return set_string(cfg, k, buf);
+}
+
 enum alz_rc
 alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 	       const char *source, unsigned line, const struct alz_log *lg)
@@ -282,6 +356,17 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
+	case K_TEXT:
+		return set_text(cfg, k, value, source, line, lg);
+	case K_TYPES:
+		if (!parse_types(value, &n)) {
+			bad_value(lg, source, line, key,
+				  "must be a comma-separated list of MANAGEMENT_USER, ACCOUNT_USER, "
+				  "END_USER, or all, or none");
+			return ALZ_ERR_CONFIG;
+		}
+		*(unsigned long *)((char *)cfg + k->off) = n;
+		return ALZ_OK;
 	case K_NAME:
 		if (*value == '\0' || !printable_ascii(value) || strlen(value) > 128 ||
 		    strpbrk(value, "\"\\:") != NULL) {
@@ -321,7 +406,7 @@ alz_config_free(struct alz_config *cfg)
 	for (i = 0; i < NKEYS; i++) {
 		enum key_type t = keys[i].type;
 
-		if (t == K_SECONDS || t == K_UINT || t == K_BOOL)
+		if (t == K_SECONDS || t == K_UINT || t == K_BOOL || t == K_TYPES)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;

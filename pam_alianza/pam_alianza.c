@@ -17,7 +17,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "alz_api.h"
+#include "alz_auth.h"
 #include "alz_config.h"
 #include "alz_request.h"
 #include "alz_secret.h"
@@ -59,6 +59,8 @@ pam_code(enum alz_rc rc)
 		return PAM_USER_UNKNOWN;
 	case ALZ_ERR_NOMEM:
 		return PAM_BUF_ERR;
+	case ALZ_ERR_CONV:
+		return PAM_CONV_ERR;
 	case ALZ_ERR_CONFIG:
 	case ALZ_ERR_SYSTEM:
 		return PAM_SERVICE_ERR;
@@ -74,6 +76,7 @@ pam_code(enum alz_rc rc)
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
 	case ALZ_ERR_INPUT:
+	case ALZ_ERR_WRONG_CLIENT:
 	case ALZ_ERR_DENIED:
 	case ALZ_ERR_2FA_REQUIRED:
 	case ALZ_ERR_2FA_INVALID:
@@ -218,9 +221,6 @@ explain(struct ctx *c, const struct alz_outcome *o)
 		else
 			say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
 		break;
-	case ALZ_ERR_2FA_REQUIRED:
-		say(c, PAM_ERROR_MSG, "A verification code is required but this host cannot ask for it.");
-		break;
 	case ALZ_ERR_UNAVAILABLE:
 	case ALZ_ERR_TIMEOUT:
 	case ALZ_ERR_TLS:
@@ -230,6 +230,30 @@ explain(struct ctx *c, const struct alz_outcome *o)
 	default:
 		break;	/* a wrong password gets the application's own message */
 	}
+}
+
+/* The dialogue's way to the user: the PAM conversation. */
+static enum alz_rc
+io_ask(void *ctx, const char *prompt, char **answer)
+{
+	struct ctx *c = ctx;
+	char *resp = NULL;
+	int ret;
+
+	*answer = NULL;
+	ret = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
+	if (ret != PAM_SUCCESS || resp == NULL) {
+		alz_secret_free(resp);
+		return ALZ_ERR_CONV;
+	}
+	*answer = resp;
+	return ALZ_OK;
+}
+
+static void
+io_tell(void *ctx, bool error, const char *msg)
+{
+	say(ctx, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, "%s", msg);
 }
 
 static void
@@ -268,6 +292,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct timespec t0;
 	struct alz_http http;
 	struct alz_outcome o;
+	struct alz_auth_trace trace;
+	struct alz_auth_io io;
 	struct passwd pwbuf;
 	char pwstore[4096], user_log[80];
 	const char *password = NULL;
@@ -279,6 +305,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&http, 0, sizeof(http));
 	memset(&o, 0, sizeof(o));
+	memset(&trace, 0, sizeof(trace));
 	o.retry_after = -1;
 	ret = ctx_init(&c, pamh, flags, argc, argv);
 	if (ret != PAM_SUCCESS)
@@ -323,13 +350,21 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
+	io.ask = io_ask;
+	io.tell = io_tell;
+	io.ctx = &c;
 	rc = alz_config_api_user(&c.cfg, c.user, &api_user);
 	if (rc == ALZ_OK)
 		rc = alz_http_init(&http, &c.cfg, &c.lg);
 	if (rc == ALZ_OK)
-		rc = alz_api_login(&http, api_user, password, &o);
+		rc = alz_auth_login(&http, api_user, password, &io, &o, &trace);
 	else
 		o.rc = rc;
+	/* the host's own second factor, once the API has said who this is */
+	if (rc == ALZ_OK && alz_auth_local_totp_due(&c.cfg, o.login.user_type)) {
+		trace.local_totp = true;
+		rc = alz_auth_local_totp(&c.cfg, c.user, password, trace.remote_2fa, 0, &io, &c.lg);
+	}
 	if (rc == ALZ_ERR_INPUT)
 		alz_log(&c.lg, LOG_NOTICE,
 			"user %s: user name or password is not valid UTF-8 text or too long (no request sent)",
@@ -339,10 +374,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			"a pam_alianza bug or a user name it cannot take", o.err.code);
 
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
-		"auth service=%s user=%s rhost=%s result=%s status=%ld code=%s type=%s ms=%ld",
+		"auth service=%s user=%s rhost=%s result=%s status=%ld code=%s type=%s "
+		"logins=%d codes=%d 2fa=%s ms=%ld",
 		c.service, user_log, c.rhost, rc == ALZ_OK ? "success" : alz_rc_name(rc),
 		o.status, o.err.code[0] != '\0' ? o.err.code : "-",
-		rc == ALZ_OK ? alz_user_type_name(o.login.user_type) : "-", ms_since(&t0));
+		o.login.token != NULL ? alz_user_type_name(o.login.user_type) : "-",
+		trace.login_calls, trace.code_calls,
+		trace.local_totp ? (trace.remote_2fa ? "api+local" : "local") :
+		(trace.remote_2fa ? "api" : "none"), ms_since(&t0));
 	if (rc != ALZ_OK) {
 		explain(&c, &o);
 		ret = pam_code(rc);

@@ -309,3 +309,15 @@ class Bed:
         except OSError:
             pass
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def totp(hex_secret, offset=0, digits=6, now=None):
+    """RFC 6238 HMAC-SHA1 code of a hex secret (for the host's own TOTP file)."""
+    import hashlib
+    import hmac
+    import struct
+    counter = int((now if now is not None else time.time()) // 30) + offset
+    mac = hmac.new(bytes.fromhex(hex_secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF
+    return str(value % (10 ** digits)).zfill(digits)

@@ -1,0 +1,130 @@
+/* totp.c - second-factor codes this host checks itself, with liboath's usersfile. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <liboath/oath.h>
+
+#include "alz_totp.h"
+
+bool
+alz_code_well_formed(const char *code)
+{
+	size_t n = strlen(code), i;
+
+	if (n < 6 || n > 8)
+		return false;
+	for (i = 0; i < n; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return false;
+	return true;
+}
+
+/* root's, a directory, not writable by group or others */
+static bool
+safe_dir(const char *file, uid_t owner, const struct alz_log *lg)
+{
+	char *copy = strdup(file);
+	struct stat st;
+	bool ok = false;
+
+	if (copy == NULL)
+		return false;
+	if (lstat(dirname(copy), &st) != 0) {
+		alz_log(lg, LOG_ERR, "%s: cannot stat its directory: %s", file, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
+		   (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		alz_log(lg, LOG_ERR, "%s: its directory is not root's or is writable by others; "
+			"refusing to use it", file);
+	} else {
+		ok = true;
+	}
+	free(copy);
+	return ok;
+}
+
+static bool
+safe_file(const char *file, uid_t owner, const struct alz_log *lg)
+{
+	struct stat st;
+	int fd;
+	bool ok = false;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		alz_log(lg, LOG_ERR, "%s: cannot open: %s", file, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) != 0)
+		alz_log(lg, LOG_ERR, "%s: cannot stat: %s", file, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		alz_log(lg, LOG_ERR, "%s: not a regular file; refusing to use it", file);
+	else if (st.st_uid != owner)
+		alz_log(lg, LOG_ERR, "%s: owned by uid %u, not %u; refusing to use it", file,
+			(unsigned)st.st_uid, (unsigned)owner);
+	else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		/* it holds the secrets: stricter than the config file */
+		alz_log(lg, LOG_ERR, "%s: group or others have access (mode %04o); refusing to use it",
+			file, (unsigned)(st.st_mode & 07777));
+	else
+		ok = true;
+	close(fd);
+	return ok;
+}
+
+enum alz_rc
+alz_totp_verify_local(const struct alz_config *cfg, const char *user, const char *code,
+		      uid_t owner, const struct alz_log *lg)
+{
+	const char *file = cfg->local_totp_file;
+	time_t last = 0;
+	int rc;
+
+	if (!alz_code_well_formed(code))
+		return ALZ_ERR_2FA_INVALID;
+	if (file == NULL || !safe_dir(file, owner, lg) || !safe_file(file, owner, lg))
+		return ALZ_ERR_CONFIG;
+	/* as pam_oath does: init and done around each use, nothing kept */
+	rc = oath_init();
+	if (rc != OATH_OK) {
+		alz_log(lg, LOG_ERR, "oath_init: %s", oath_strerror(rc));
+		return ALZ_ERR_SYSTEM;
+	}
+	/* NULL password: the file's password column is not used */
+	rc = oath_authenticate_usersfile(file, user, code, cfg->local_totp_window, NULL, &last);
+	oath_done();
+	if (rc >= 0)
+		return ALZ_OK;
+	switch (rc) {
+	case OATH_UNKNOWN_USER:
+		alz_log(lg, LOG_NOTICE, "%s: no local TOTP secret for this user", file);
+		return ALZ_ERR_NO_USER;
+	case OATH_REPLAYED_OTP:
+		alz_log(lg, LOG_NOTICE, "local TOTP: code already used (replay refused)");
+		return ALZ_ERR_2FA_INVALID;
+	case OATH_INVALID_OTP:
+		return ALZ_ERR_2FA_INVALID;
+	case OATH_NO_SUCH_FILE:
+	case OATH_FILE_SEEK_ERROR:
+	case OATH_FILE_FLUSH_ERROR:
+	case OATH_FILE_CREATE_ERROR:
+	case OATH_FILE_LOCK_ERROR:
+	case OATH_FILE_RENAME_ERROR:
+	case OATH_FILE_UNLINK_ERROR:
+	case OATH_FILE_SYNC_ERROR:
+	case OATH_FILE_CLOSE_ERROR:
+	case OATH_FILE_CHOWN_ERROR:
+	case OATH_FILE_STAT_ERROR:
+		alz_log(lg, LOG_ERR, "%s: %s", file, oath_strerror(rc));
+		return ALZ_ERR_CONFIG;
+	default:
+		alz_log(lg, LOG_ERR, "local TOTP: %s", oath_strerror(rc));
+		return ALZ_ERR_2FA_INVALID;
+	}
+}
