@@ -5,6 +5,7 @@ inside `unshare --mount` and gives that namespace its own /etc/passwd,
 /etc/group, /etc/shadow and /dev/log, so tests add users and read the
 module's syslog lines without touching the host.
 """
+import atexit
 import base64
 import http.client
 import json
@@ -138,6 +139,8 @@ class Bed:
         self._private_etc()
         self.syslog = self._private_devlog()
         self.mock = None
+        # a test that dies half-way must not leave the mock running
+        atexit.register(self.stop_mock)
         self.start_mock()
         self.nconf = 0
 
