@@ -34,6 +34,13 @@ enum alz_rc alz_auth_login(struct alz_http *h, const char *api_user, const char 
 			   const struct alz_auth_io *io, struct alz_outcome *o,
 			   struct alz_auth_trace *trace);
 
+/*
+ * Split ANSWER into the password and an appended code (cfg->code_appended
+ * and ANSWER ends in code_digits digits); else *CODE is NULL. Both secrets.
+ */
+enum alz_rc alz_auth_split(const struct alz_config *cfg, const char *answer, char **password,
+			   char **code);
+
 /* True when cfg->local_totp_user_types names TYPE. */
 bool alz_auth_local_totp_due(const struct alz_config *cfg, enum alz_user_type type);
 

@@ -59,6 +59,14 @@ struct alz_config {
 	unsigned long min_uid;
 	bool debug;
 
+	/* cache and the windows it allows */
+	char *cache_dir;	/* root-only directory of per-user records */
+	bool logout;		/* log the token out when the session closes */
+	long cached_auth_timeout;	/* seconds; 0: every authentication goes online */
+	long offline_window;	/* seconds since the last online login; 0: never offline */
+	unsigned long offline_max_failures;	/* wrong offline passwords before a pause */
+	long offline_failure_delay;	/* seconds of that pause */
+
 	/* second factor */
 	char *totp_prompt;	/* echo-off prompt for a code */
 	unsigned long totp_tries;	/* codes asked per challenge; the API allows 3 */

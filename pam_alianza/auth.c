@@ -20,8 +20,8 @@ tell(const struct alz_auth_io *io, bool error, const char *msg)
  * cfg->code_appended and ANSWER ends in code_digits digits, split it; else
  * the whole answer is the password. Both outputs are secrets.
  */
-static enum alz_rc
-split_answer(const struct alz_config *cfg, const char *answer, char **password, char **code)
+enum alz_rc
+alz_auth_split(const struct alz_config *cfg, const char *answer, char **password, char **code)
 {
 	size_t len = strlen(answer), n = cfg->code_digits;
 
@@ -96,7 +96,7 @@ alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 	memset(o, 0, sizeof(*o));
 	o->retry_after = -1;
 	memset(trace, 0, sizeof(*trace));
-	rc = split_answer(cfg, answer, &password, &appended);
+	rc = alz_auth_split(cfg, answer, &password, &appended);
 	if (rc != ALZ_OK)
 		goto out;
 	had_appended = appended != NULL;
@@ -162,7 +162,7 @@ alz_auth_local_totp(const struct alz_config *cfg, const char *local_user, const 
 	enum alz_rc rc;
 	bool had_appended;
 
-	rc = split_answer(cfg, answer, &password, &appended);
+	rc = alz_auth_split(cfg, answer, &password, &appended);
 	alz_secret_free(password);
 	if (rc != ALZ_OK)
 		return rc;

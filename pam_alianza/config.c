@@ -19,6 +19,7 @@ enum key_type {
 	K_FILE,		/* absolute path */
 	K_PROXY,	/* proxy URL, or empty for none */
 	K_SECONDS,	/* integer seconds, stored as milliseconds */
+	K_DURATION,	/* integer seconds, stored as seconds; 0 allowed when min is 0 */
 	K_UINT,		/* unsigned integer in [min, max] */
 	K_BOOL,
 	K_TEMPLATE,	/* user name template with %u */
@@ -48,6 +49,13 @@ static const struct key keys[] = {
 	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
 	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },
 	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
+
+	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0 },
+	{ "logout", K_BOOL, OFF(logout), "yes", 0, 0 },
+	{ "cached_auth_timeout", K_DURATION, OFF(cached_auth_timeout), "0", 0, 86400 },
+	{ "offline_window", K_DURATION, OFF(offline_window), "0", 0, 2592000 },
+	{ "offline_max_failures", K_UINT, OFF(offline_max_failures), "3", 1, 100 },
+	{ "offline_failure_delay", K_DURATION, OFF(offline_failure_delay), "300", 0, 86400 },
 
 	{ "totp_prompt", K_TEXT, OFF(totp_prompt), "\"Verification code: \"", 0, 0 },
 	{ "totp_tries", K_UINT, OFF(totp_tries), "3", 1, 10 },
@@ -326,6 +334,15 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		*(long *)((char *)cfg + k->off) = (long)n * 1000;
 		return ALZ_OK;
+	case K_DURATION:
+		if (!parse_ulong(value, k->min, k->max, &n)) {
+			snprintf(why, sizeof(why), "must be whole seconds from %lu to %lu",
+				 k->min, k->max);
+			bad_value(lg, source, line, key, why);
+			return ALZ_ERR_CONFIG;
+		}
+		*(long *)((char *)cfg + k->off) = (long)n;
+		return ALZ_OK;
 	case K_UINT:
 		if (!parse_ulong(value, k->min, k->max, &n)) {
 			snprintf(why, sizeof(why), "must be a whole number from %lu to %lu",
@@ -406,7 +423,8 @@ alz_config_free(struct alz_config *cfg)
 	for (i = 0; i < NKEYS; i++) {
 		enum key_type t = keys[i].type;
 
-		if (t == K_SECONDS || t == K_UINT || t == K_BOOL || t == K_TYPES)
+		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
+		    t == K_TYPES)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;

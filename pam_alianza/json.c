@@ -25,3 +25,42 @@ alz_json_free(cJSON *root)
 	wipe_tree(root);
 	cJSON_Delete(root);
 }
+
+/* A backslash escape of U+0000 anywhere: outside strings a backslash is invalid JSON anyway. */
+static bool
+has_nul_escape(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < len && s[i + 2] == '0' && s[i + 3] == '0' &&
+		    s[i + 4] == '0' && s[i + 5] == '0')
+			return true;
+		i++;	/* skip the escaped character: an escaped backslash then "u0000" is text */
+	}
+	return false;
+}
+
+cJSON *
+alz_json_parse(const char *text, size_t len)
+{
+	if (text == NULL || len == 0 || text[len] != '\0' || memchr(text, '\0', len) != NULL ||
+	    has_nul_escape(text, len))
+		return NULL;
+	/* len + 1: cJSON must see the NUL to refuse a trailing second document */
+	return cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
+}
+
+bool
+alz_json_unique_keys(const cJSON *obj)
+{
+	const cJSON *a, *b;
+
+	for (a = obj != NULL ? obj->child : NULL; a != NULL; a = a->next)
+		for (b = a->next; b != NULL; b = b->next)
+			if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
+				return false;
+	return true;
+}

@@ -17,12 +17,14 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "alz_auth.h"
 #include "alz_config.h"
+#include "alz_login.h"
 #include "alz_request.h"
 #include "alz_secret.h"
+#include "alz_session.h"
 
-#define DATA_FACTS "pam_alianza_facts"	/* pam_set_data key, auth -> account */
+#define DATA_FACTS "pam_alianza_facts"	/* pam_set_data: auth -> account, same process */
+#define DATA_SESSION "pam_alianza_session"	/* pam_set_data: open -> close session */
 
 /* Per-call state of one entry point. */
 struct ctx {
@@ -285,28 +287,52 @@ local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
 	return ALZ_OK;
 }
 
+
+/* What every phase but authentication does first: config, user, local gate. */
+static int
+phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
+	   char *user_log, size_t user_log_cap)
+{
+	struct passwd pwbuf;
+	char pwstore[4096];
+	enum alz_rc gate;
+	int ret;
+
+	ret = ctx_init(c, pamh, flags, argc, argv);
+	if (ret != PAM_SUCCESS)
+		return ret;
+	ret = pam_get_user(pamh, &c->user, NULL);
+	if (ret != PAM_SUCCESS || c->user == NULL || c->user[0] == '\0') {
+		ctx_free(c);
+		return PAM_USER_UNKNOWN;
+	}
+	log_safe(user_log, user_log_cap, c->user);
+	gate = local_user(c, &pwbuf, pwstore, sizeof(pwstore));
+	explicit_bzero(pwstore, sizeof(pwstore));
+	if (gate != ALZ_OK) {
+		/* not ours (root, system account) or not local: leave it to other modules */
+		ctx_free(c);
+		return gate == ALZ_ERR_SYSTEM ? PAM_SERVICE_ERR : PAM_IGNORE;
+	}
+	return PAM_SUCCESS;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct ctx c;
 	struct timespec t0;
-	struct alz_http http;
-	struct alz_outcome o;
-	struct alz_auth_trace trace;
+	struct alz_login_result res;
 	struct alz_auth_io io;
 	struct passwd pwbuf;
 	char pwstore[4096], user_log[80];
 	const char *password = NULL;
-	char *api_user = NULL;
 	struct facts *facts = NULL;
 	enum alz_rc rc, gate;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&http, 0, sizeof(http));
-	memset(&o, 0, sizeof(o));
-	memset(&trace, 0, sizeof(trace));
-	o.retry_after = -1;
+	memset(&res, 0, sizeof(res));
 	ret = ctx_init(&c, pamh, flags, argc, argv);
 	if (ret != PAM_SUCCESS)
 		return ret;
@@ -335,11 +361,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if (gate == ALZ_ERR_NO_USER) {
-		rc = ALZ_ERR_NO_USER;
 		alz_log(&c.lg, LOG_NOTICE,
 			"auth service=%s user=%s rhost=%s result=unknown-local-user (no request sent)",
 			c.service, user_log, c.rhost);
-		ret = pam_code(rc);
+		ret = pam_code(gate);
 		goto out;
 	}
 	if (password == NULL || password[0] == '\0') {
@@ -353,37 +378,29 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	io.ask = io_ask;
 	io.tell = io_tell;
 	io.ctx = &c;
-	rc = alz_config_api_user(&c.cfg, c.user, &api_user);
-	if (rc == ALZ_OK)
-		rc = alz_http_init(&http, &c.cfg, &c.lg);
-	if (rc == ALZ_OK)
-		rc = alz_auth_login(&http, api_user, password, &io, &o, &trace);
-	else
-		o.rc = rc;
-	/* the host's own second factor, once the API has said who this is */
-	if (rc == ALZ_OK && alz_auth_local_totp_due(&c.cfg, o.login.user_type)) {
-		trace.local_totp = true;
-		rc = alz_auth_local_totp(&c.cfg, c.user, password, trace.remote_2fa, 0, &io, &c.lg);
-	}
+	rc = alz_login_run(&c.cfg, &c.lg, &io, c.user, password, 0, &res);
 	if (rc == ALZ_ERR_INPUT)
 		alz_log(&c.lg, LOG_NOTICE,
 			"user %s: user name or password is not valid UTF-8 text or too long (no request sent)",
 			user_log);
 	if (rc == ALZ_ERR_BAD_REQUEST)
 		alz_log(&c.lg, LOG_ERR, "the API refused our request as malformed (400 %s): "
-			"a pam_alianza bug or a user name it cannot take", o.err.code);
+			"a pam_alianza bug or a user name it cannot take", res.o.err.code);
 
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
-		"auth service=%s user=%s rhost=%s result=%s status=%ld code=%s type=%s "
-		"logins=%d codes=%d 2fa=%s ms=%ld",
+		"auth service=%s user=%s rhost=%s result=%s via=%s status=%ld code=%s type=%s "
+		"logins=%d codes=%d 2fa=%s%s%s ms=%ld",
 		c.service, user_log, c.rhost, rc == ALZ_OK ? "success" : alz_rc_name(rc),
-		o.status, o.err.code[0] != '\0' ? o.err.code : "-",
-		o.login.token != NULL ? alz_user_type_name(o.login.user_type) : "-",
-		trace.login_calls, trace.code_calls,
-		trace.local_totp ? (trace.remote_2fa ? "api+local" : "local") :
-		(trace.remote_2fa ? "api" : "none"), ms_since(&t0));
+		alz_via_name(res.via), res.o.status,
+		res.o.err.code[0] != '\0' ? res.o.err.code : "-",
+		rc == ALZ_OK ? alz_user_type_name(res.user_type) : "-",
+		res.trace.login_calls, res.trace.code_calls,
+		res.trace.local_totp ? (res.trace.remote_2fa ? "api+local" : "local") :
+		(res.trace.remote_2fa ? "api" : "none"),
+		res.offline_reason[0] != '\0' ? " offline-because=" : "", res.offline_reason,
+		ms_since(&t0));
 	if (rc != ALZ_OK) {
-		explain(&c, &o);
+		explain(&c, &res.o);
 		ret = pam_code(rc);
 		goto out;
 	}
@@ -393,7 +410,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_BUF_ERR;
 		goto out;
 	}
-	facts->user_type = o.login.user_type;
+	facts->user_type = res.user_type;
 	ret = pam_set_data(pamh, DATA_FACTS, facts, facts_cleanup);
 	if (ret != PAM_SUCCESS) {
 		free(facts);
@@ -401,9 +418,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	ret = PAM_SUCCESS;
 out:
-	alz_outcome_free(&o);
-	alz_http_cleanup(&http);
-	free(api_user);
+	alz_login_result_free(&res);
 	explicit_bzero(pwstore, sizeof(pwstore));
 	ctx_free(&c);
 	return ret;
@@ -416,7 +431,7 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	(void)argc;
 	(void)argv;
-	/* local groups from the user type come with the session work */
+	/* local groups from the user type come with the account work */
 	return PAM_SUCCESS;
 }
 
@@ -424,34 +439,131 @@ PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const struct facts *f = NULL;
+	struct alz_cache cache;
+	struct alz_record r;
+	struct ctx c;
+	char user_log[80];
+	enum alz_user_type type = ALZ_UT_UNKNOWN;
+	int ret;
 
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	/* only what this process's own authentication learned, for now */
-	if (pam_get_data(pamh, DATA_FACTS, (const void **)&f) != PAM_SUCCESS || f == NULL)
-		return PAM_IGNORE;
-	return f->user_type != ALZ_UT_UNKNOWN ? PAM_SUCCESS : PAM_PERM_DENIED;
+	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	/* this process's own authentication first, else the record (sshd, other modules) */
+	if (pam_get_data(pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL) {
+		type = f->user_type;
+	} else {
+		alz_cache_open(&cache, &c.cfg, 0, &c.lg);
+		if (alz_cache_load(&cache, c.user, &r) != ALZ_OK) {
+			ret = PAM_IGNORE;
+			goto out;
+		}
+		type = r.user_type;
+		alz_record_free(&r);
+	}
+	ret = type != ALZ_UT_UNKNOWN ? PAM_SUCCESS : PAM_PERM_DENIED;
+	alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s result=%s", c.service,
+		user_log, alz_user_type_name(type), ret == PAM_SUCCESS ? "allowed" : "denied");
+out:
+	ctx_free(&c);
+	return ret;
+}
+
+static void
+session_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
 }
 
 PAM_EXTERN int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_IGNORE;
+	struct alz_cache cache;
+	struct alz_record r;
+	struct ctx c;
+	char user_log[80], *id = NULL;
+	enum alz_rc rc;
+	int ret;
+
+	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
+	if (alz_cache_load(&cache, c.user, &r) != ALZ_OK) {
+		alz_log(&c.lg, LOG_DEBUG, "session user=%s: no cached record", user_log);
+		ret = PAM_IGNORE;
+		goto out;
+	}
+	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
+	if (id == NULL) {
+		ret = PAM_BUF_ERR;
+		goto out_record;
+	}
+	rc = alz_session_claim(&cache, c.user, id);
+	if (rc == ALZ_OK) {
+		ret = pam_set_data(pamh, DATA_SESSION, id, session_cleanup);
+		if (ret != PAM_SUCCESS)
+			goto out_record;
+		id = NULL;	/* transferred */
+	}
+	alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s type=%s partition=%s token=%s",
+		c.service, user_log, alz_user_type_name(r.user_type),
+		r.partition_id != NULL ? r.partition_id : "-",
+		rc == ALZ_OK ? "claimed" : "none");
+	ret = PAM_SUCCESS;
+out_record:
+	alz_record_free(&r);
+out:
+	free(id);
+	ctx_free(&c);
+	return ret;
 }
 
 PAM_EXTERN int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_IGNORE;
+	struct alz_cache cache;
+	struct alz_http http;
+	struct alz_outcome o;
+	struct ctx c;
+	const char *id = NULL;
+	char user_log[80], *token = NULL;
+	enum alz_rc rc;
+	int ret;
+
+	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	memset(&http, 0, sizeof(http));
+	memset(&o, 0, sizeof(o));
+	if (pam_get_data(pamh, DATA_SESSION, (const void **)&id) != PAM_SUCCESS || id == NULL) {
+		alz_log(&c.lg, LOG_DEBUG, "session close user=%s: no token claimed by this session",
+			user_log);
+		goto out;
+	}
+	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
+	rc = alz_session_release(&cache, c.user, id, &token);
+	if (rc != ALZ_OK || token == NULL)
+		goto out;
+	if (!c.cfg.logout) {
+		alz_log(&c.lg, LOG_INFO, "session close user=%s: token dropped (logout = no)", user_log);
+		goto out;
+	}
+	rc = alz_http_init(&http, &c.cfg, &c.lg);
+	if (rc == ALZ_OK)
+		rc = alz_api_logout(&http, token, &o);
+	/* a failed logout is logged; it never holds up the session's end */
+	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_WARNING,
+		"session close service=%s user=%s logout=%s status=%ld", c.service, user_log,
+		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
+out:
+	alz_outcome_free(&o);
+	alz_http_cleanup(&http);
+	alz_secret_free(token);
+	ctx_free(&c);
+	return PAM_SUCCESS;
 }
 
 PAM_EXTERN int

@@ -40,14 +40,11 @@ alz_user_type_parse(const char *s)
 }
 
 
-/* One JSON document, nothing before or after it, no NUL inside. */
+/* One JSON document, nothing before or after it, no NUL inside or escaped. */
 static cJSON *
 parse_doc(const char *body, size_t len)
 {
-	if (body == NULL || len == 0 || memchr(body, '\0', len) != NULL)
-		return NULL;
-	/* len + 1: cJSON wants to see the terminating NUL to reject trailing data */
-	return cJSON_ParseWithLengthOpts(body, len + 1, NULL, 1);
+	return alz_json_parse(body, len);
 }
 
 /*

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 BUILDDIR = os.environ.get("ALZ_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 SRCDIR = os.environ.get("ALZ_SRCDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
@@ -31,6 +32,8 @@ LOCAL_USERS = {
     "olga": 2006, "lock": 2007, 'weird"user\\x': 2008, "nora": 2009,
     "lowuid": 500,
 }
+# users for concurrency tests: c00..c19, uid 3000+ (tests add them to the mock)
+LOCAL_USERS.update({"c%02d" % i: 3000 + i for i in range(20)})
 
 
 # ---------------------------------------------------------------- TAP
@@ -138,6 +141,10 @@ class Bed:
         self.ca = os.path.join(self.certs, "ca.pem")
         self._private_etc()
         self.syslog = self._private_devlog()
+        # the cache's path must pass pam_timestamp-style checks from "/" down,
+        # wherever the checkout lives: a namespace-private tmpfs on /mnt
+        run(["mount", "-t", "tmpfs", "-o", "mode=755,size=64m", "tmpfs", "/mnt"])
+        self.cache = "/mnt/alz-cache"
         self.mock = None
         # a test that dies half-way must not leave the mock running
         atexit.register(self.stop_mock)
@@ -224,8 +231,10 @@ class Bed:
         c.close()
         return json.loads(out) if out else None
 
-    def reset(self):
+    def reset(self, cache=True):
         self.control("POST", "/reset", {})
+        if cache:
+            shutil.rmtree(self.cache, ignore_errors=True)
 
     def mode(self, **kw):
         self.control("POST", "/mode", kw)
@@ -242,6 +251,15 @@ class Bed:
             out.append(r)
         return out
 
+    def add_api_user(self, name, password, user_type="ACCOUNT_USER", partition="p-main", **kw):
+        body = {"password": password, "userType": user_type, "partitionId": partition,
+                "partitionName": "Main Co", "userId": "u-" + name}
+        body.update(kw)
+        self.control("POST", "/users/" + urllib.parse.quote(name, safe=""), body)
+
+    def tokens(self):
+        return self.control("GET", "/tokens")
+
     def recorder(self):
         return self.control("GET", "/recorder")
 
@@ -253,7 +271,7 @@ class Bed:
         """Write a config file with KEYS over sane test defaults; returns its path."""
         self.nconf += 1
         values = {"base_url": self.url(), "ca_file": self.ca, "connect_timeout": "2",
-                  "timeout": "3", "debug": "yes"}
+                  "timeout": "3", "debug": "yes", "cache_dir": self.cache}
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
             values.pop(k, None)

@@ -1,0 +1,57 @@
+/* alz_cache.h - the root-owned cache directory: trust checks, per-user locks, atomic records. */
+#ifndef ALZ_CACHE_H
+#define ALZ_CACHE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "alz_config.h"
+#include "alz_record.h"
+
+#define ALZ_MAX_CACHE_NAME 200	/* bytes of an encoded user name in a file name */
+#define ALZ_LOCK_WAIT_MS 3000	/* how long a login waits for another one of the same user */
+
+struct alz_cache {
+	const struct alz_config *cfg;
+	const struct alz_log *lg;
+	uid_t owner;		/* 0 in the module */
+	bool usable;		/* false: behave as if there were no cache */
+};
+
+/*
+ * Check (and create, 0700, if missing) cfg->cache_dir. Every component of
+ * the path must be a real directory (no symlink) owned by OWNER or root
+ * and not writable by group or others, as pam_timestamp checks. On
+ * failure the reason is logged and c->usable is false; the return value
+ * is ALZ_OK either way, since a login must work without a cache.
+ */
+enum alz_rc alz_cache_open(struct alz_cache *c, const struct alz_config *cfg, uid_t owner,
+			   const struct alz_log *lg);
+
+/*
+ * The file name stem for USER: "u." + the name with every byte outside
+ * [a-z0-9_-] (and a leading '.') written as %XX. Never a path separator,
+ * never "." or "..". ALZ_ERR_INPUT when it would exceed ALZ_MAX_CACHE_NAME.
+ */
+enum alz_rc alz_cache_name(const char *user, char *out, size_t cap);
+
+/* Take USER's lock (flock on "<name>.lock"), waiting up to ALZ_LOCK_WAIT_MS. */
+enum alz_rc alz_cache_lock(const struct alz_cache *c, const char *user, int *fd);
+void alz_cache_unlock(int fd);
+
+/*
+ * Read USER's record. ALZ_ERR_NO_USER: none (or the cache is unusable).
+ * A record that is a symlink, not root's, readable by others, too big,
+ * corrupt, of another format version or of another user is logged and
+ * reported as ALZ_ERR_NO_USER too: it is never trusted.
+ */
+enum alz_rc alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r);
+
+/* Write USER's record atomically (temp file 0600, fsync, rename). Hold the lock. */
+enum alz_rc alz_cache_store(const struct alz_cache *c, const char *user,
+			    const struct alz_record *r);
+
+/* Delete USER's record (and lock file). */
+enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user);
+
+#endif

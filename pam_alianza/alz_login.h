@@ -1,0 +1,36 @@
+/* alz_login.h - the whole authentication decision: cached window, online, offline window, local code. */
+#ifndef ALZ_LOGIN_H
+#define ALZ_LOGIN_H
+
+#include "alz_auth.h"
+#include "alz_cache.h"
+
+enum alz_via {
+	ALZ_VIA_NONE = 0,
+	ALZ_VIA_ONLINE,		/* the API said yes just now */
+	ALZ_VIA_CACHED,		/* same password inside cached_auth_timeout: no request */
+	ALZ_VIA_OFFLINE,	/* the API unreachable, inside offline_window */
+};
+
+struct alz_login_result {
+	enum alz_rc rc;
+	enum alz_via via;
+	struct alz_outcome o;		/* the last API call's outcome, if any */
+	struct alz_auth_trace trace;
+	enum alz_user_type user_type;	/* ALZ_UT_UNKNOWN unless rc == ALZ_OK */
+	char offline_reason[64];	/* why the API could not be asked */
+};
+
+/*
+ * Authenticate LOCAL_USER with ANSWER (what the user typed at the password
+ * prompt). OWNER: the uid that must own the cache and files (0).
+ */
+enum alz_rc alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
+			  const struct alz_auth_io *io, const char *local_user,
+			  const char *answer, uid_t owner, struct alz_login_result *res);
+
+void alz_login_result_free(struct alz_login_result *res);
+
+const char *alz_via_name(enum alz_via via);
+
+#endif

@@ -1,0 +1,57 @@
+/* alz_record.h - one user's cache record and its JSON form (format version 1). */
+#ifndef ALZ_RECORD_H
+#define ALZ_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "alz_reply.h"
+
+#define ALZ_RECORD_VERSION 1
+#define ALZ_MAX_TOKENS 8		/* live logins kept per user for logout */
+#define ALZ_MAX_RECORD (96 * 1024)	/* bytes of a record file */
+#define ALZ_SESSION_ID_LEN 32		/* hex characters */
+
+struct alz_token {
+	char session[ALZ_SESSION_ID_LEN + 1];	/* "" until a session claims it */
+	char *token;				/* secret */
+	time_t expires_at;
+};
+
+struct alz_record {
+	char *local_user;	/* must equal the user it is read for */
+	char *api_user;
+	enum alz_user_type user_type;
+	char *user_id;
+	char *partition_id;
+	char *partition_name;
+	bool api_2fa;		/* the API asked this user for a code last time */
+	time_t online_at;	/* last online success, 0 never */
+	time_t auth_at;		/* last success of any kind (online, cached, offline) */
+	char *verifier;		/* crypt(5) hash of the password, or NULL */
+	long offline_failures;
+	time_t offline_fail_at;
+	struct alz_token tokens[ALZ_MAX_TOKENS];
+	size_t ntokens;
+};
+
+/* Serialise R; *JSON holds tokens: free it with alz_secret_free(). */
+enum alz_rc alz_record_to_json(const struct alz_record *r, char **json);
+
+/*
+ * Parse a record of LEN bytes at JSON (JSON[LEN] must be NUL). Anything unexpected (version, types, sizes, missing
+ * fields) is ALZ_ERR_BAD_REPLY: the caller treats the record as absent.
+ */
+enum alz_rc alz_record_from_json(const char *json, size_t len, struct alz_record *r);
+
+/* Copy a successful login's facts into R (token appended, expired ones pruned). */
+enum alz_rc alz_record_take_login(struct alz_record *r, const char *local_user,
+				  const struct alz_login *login, time_t now);
+
+/* Drop expired tokens. */
+void alz_record_prune(struct alz_record *r, time_t now);
+
+void alz_record_free(struct alz_record *r);
+
+#endif

@@ -1,0 +1,24 @@
+/* alz_session.h - which login's token a PAM session owns, from open to close. */
+#ifndef ALZ_SESSION_H
+#define ALZ_SESSION_H
+
+#include "alz_cache.h"
+
+/*
+ * At session open: mark the newest unclaimed live token of USER's record
+ * as this session's, under a fresh random id written to ID. Only the id
+ * (not a secret) stays in the session process; the token stays in the
+ * root-only record. ALZ_ERR_NO_USER: no record or no token to claim.
+ */
+enum alz_rc alz_session_claim(const struct alz_cache *c, const char *user,
+			      char id[ALZ_SESSION_ID_LEN + 1]);
+
+/*
+ * At session close: take the token claimed under ID out of USER's record
+ * (*TOKEN is a secret the caller logs out and frees). ALZ_ERR_NO_USER:
+ * nothing claimed under ID (already expired, or pruned).
+ */
+enum alz_rc alz_session_release(const struct alz_cache *c, const char *user, const char *id,
+				char **token);
+
+#endif

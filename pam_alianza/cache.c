@@ -1,0 +1,327 @@
+/* cache.c - the root-owned cache directory: trust checks, per-user locks, atomic records. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alz_cache.h"
+#include "alz_secret.h"
+
+/* pam_timestamp's rule for one path component. */
+static bool
+trusted_dir(const struct alz_cache *c, const char *path, const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode)) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is a symlink; not using the cache", path);
+		return false;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is not a directory; not using the cache", path);
+		return false;
+	}
+	if (st->st_uid != 0 && st->st_uid != c->owner) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is owned by uid %u; not using the cache",
+			path, (unsigned)st->st_uid);
+		return false;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is writable by group or others (mode %04o); "
+			"not using the cache", path, (unsigned)(st->st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+enum alz_rc
+alz_cache_open(struct alz_cache *c, const struct alz_config *cfg, uid_t owner,
+	       const struct alz_log *lg)
+{
+	char path[4096];
+	struct stat st;
+	size_t i, len;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->lg = lg;
+	c->owner = owner;
+	len = strlen(cfg->cache_dir);
+	if (len == 0 || len >= sizeof(path) || cfg->cache_dir[0] != '/')
+		return ALZ_OK;
+	if (lstat("/", &st) != 0 || !trusted_dir(c, "/", &st))
+		return ALZ_OK;
+	/* every prefix in turn: "/var", "/var/lib", then the directory itself */
+	for (i = 1; i <= len; i++) {
+		if (i < len && cfg->cache_dir[i] != '/')
+			continue;
+		memcpy(path, cfg->cache_dir, i);
+		path[i] = '\0';
+		if (lstat(path, &st) != 0 && errno == ENOENT && i == len) {
+			/* its parent passed the check just before: creating here is safe */
+			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+				alz_log(lg, LOG_ERR, "cache: cannot create %s: %s", path, strerror(errno));
+				return ALZ_OK;
+			}
+			alz_log(lg, LOG_INFO, "cache: created %s", path);
+		}
+		if (lstat(path, &st) != 0) {
+			alz_log(lg, LOG_ERR, "cache: cannot stat %s: %s", path, strerror(errno));
+			return ALZ_OK;
+		}
+		if (!trusted_dir(c, path, &st))
+			return ALZ_OK;
+	}
+	/* the directory itself: nobody else may even list it */
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		alz_log(lg, LOG_ERR, "cache: %s has mode %04o, not 0700; not using the cache",
+			cfg->cache_dir, (unsigned)(st.st_mode & 07777));
+		return ALZ_OK;
+	}
+	c->usable = true;
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_cache_name(const char *user, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	if (cap < 3 || user[0] == '\0')
+		return ALZ_ERR_INPUT;
+	out[o++] = 'u';
+	out[o++] = '.';
+	for (i = 0; user[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)user[i];
+		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+			     ch == '_' || ch == '-';
+
+		if (o + 4 > cap || o + 4 > ALZ_MAX_CACHE_NAME)
+			return ALZ_ERR_INPUT;
+		if (plain) {
+			out[o++] = (char)ch;
+		} else {
+			/* upper case too: names differing in case must not share a file */
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+	return ALZ_OK;
+}
+
+static enum alz_rc
+file_path(const struct alz_cache *c, const char *user, const char *suffix, char *out,
+	  size_t cap)
+{
+	char name[ALZ_MAX_CACHE_NAME + 8];
+	enum alz_rc rc;
+	int n;
+
+	rc = alz_cache_name(user, name, sizeof(name));
+	if (rc != ALZ_OK)
+		return rc;
+	n = snprintf(out, cap, "%s/%s%s", c->cfg->cache_dir, name, suffix);
+	if (n < 0 || (size_t)n >= cap)
+		return ALZ_ERR_INPUT;
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_cache_lock(const struct alz_cache *c, const char *user, int *fd)
+{
+	char path[4096];
+	struct timespec pause = { 0, 10 * 1000 * 1000 };	/* 10 ms */
+	enum alz_rc rc;
+	int waited = 0, lfd;
+
+	*fd = -1;
+	if (!c->usable)
+		return ALZ_ERR_NO_USER;
+	rc = file_path(c, user, ".lock", path, sizeof(path));
+	if (rc != ALZ_OK)
+		return rc;
+	lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (lfd < 0) {
+		alz_log(c->lg, LOG_ERR, "cache: cannot open lock %s: %s", path, strerror(errno));
+		return ALZ_ERR_SYSTEM;
+	}
+	/* bounded: a stuck login of the same user must not hang this one */
+	while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			alz_log(c->lg, LOG_ERR, "cache: flock: %s", strerror(errno));
+			close(lfd);
+			return ALZ_ERR_SYSTEM;
+		}
+		if (waited >= ALZ_LOCK_WAIT_MS) {
+			alz_log(c->lg, LOG_ERR, "cache: lock of a user's record busy for %d ms",
+				ALZ_LOCK_WAIT_MS);
+			close(lfd);
+			return ALZ_ERR_SYSTEM;
+		}
+		nanosleep(&pause, NULL);
+		waited += 10;
+	}
+	*fd = lfd;
+	return ALZ_OK;
+}
+
+void
+alz_cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* releases the flock */
+}
+
+enum alz_rc
+alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r)
+{
+	char path[4096], *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	enum alz_rc rc = ALZ_ERR_NO_USER;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
+		return ALZ_ERR_NO_USER;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			alz_log(c->lg, LOG_ERR, "cache: %s is a symlink; ignored", path);
+		else if (errno != ENOENT)
+			alz_log(c->lg, LOG_ERR, "cache: cannot open %s: %s", path, strerror(errno));
+		return ALZ_ERR_NO_USER;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != c->owner) || (st.st_mode & 077) != 0 ||
+	    st.st_size > ALZ_MAX_RECORD) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is not a private regular file of root's within "
+			"%d bytes; ignored", path, ALZ_MAX_RECORD);
+		goto out;
+	}
+	buf = malloc(ALZ_MAX_RECORD + 2);
+	if (buf == NULL) {
+		rc = ALZ_ERR_NOMEM;
+		goto out;
+	}
+	while (len <= ALZ_MAX_RECORD) {
+		n = read(fd, buf + len, ALZ_MAX_RECORD + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (len > ALZ_MAX_RECORD || alz_record_from_json(buf, len, r) != ALZ_OK) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is corrupt or of another format; ignored, "
+			"replaced at the next online login", path);
+		goto out;
+	}
+	if (strcmp(r->local_user, user) != 0) {
+		alz_log(c->lg, LOG_ERR, "cache: %s belongs to another user; ignored", path);
+		alz_record_free(r);
+		goto out;
+	}
+	rc = ALZ_OK;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, len < ALZ_MAX_RECORD + 2 ? len : ALZ_MAX_RECORD + 2);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+enum alz_rc
+alz_cache_store(const struct alz_cache *c, const char *user, const struct alz_record *r)
+{
+	char path[4096], tmp[4096 + 16];
+	char *json = NULL;
+	size_t len, off = 0;
+	ssize_t n;
+	enum alz_rc rc;
+	int fd = -1;
+
+	if (!c->usable)
+		return ALZ_ERR_NO_USER;
+	rc = file_path(c, user, ".json", path, sizeof(path));
+	if (rc != ALZ_OK)
+		return rc;
+	rc = alz_record_to_json(r, &json);
+	if (rc != ALZ_OK)
+		return rc;
+	len = strlen(json);
+	rc = ALZ_ERR_SYSTEM;
+	if (len > ALZ_MAX_RECORD) {
+		alz_log(c->lg, LOG_ERR, "cache: record larger than %d bytes; not written", ALZ_MAX_RECORD);
+		goto out;
+	}
+	/* 1. a new file of our own, never an existing one or a link */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		alz_log(c->lg, LOG_ERR, "cache: cannot create a temp file in %s: %s",
+			c->cfg->cache_dir, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0)
+		goto fail;
+	/* 2. write it whole */
+	while (off < len) {
+		n = write(fd, json + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	/* 3. on disk before it replaces the old record */
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	/* 4. atomically in place: readers see the old record or the new, never half */
+	if (rename(tmp, path) != 0)
+		goto fail;
+	tmp[0] = '\0';
+	rc = ALZ_OK;
+	goto out;
+fail:
+	alz_log(c->lg, LOG_ERR, "cache: cannot write %s: %s; record left as it was", path,
+		strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);	/* no partial record left behind */
+	alz_secret_free(json);
+	return rc;
+}
+
+enum alz_rc
+alz_cache_remove(const struct alz_cache *c, const char *user)
+{
+	char path[4096];
+
+	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
+		return ALZ_ERR_NO_USER;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return ALZ_ERR_SYSTEM;
+	if (file_path(c, user, ".lock", path, sizeof(path)) == ALZ_OK)
+		unlink(path);
+	return ALZ_OK;
+}

@@ -1,0 +1,256 @@
+/* login.c - the whole authentication decision: cached window, online, offline window, local code. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alz_login.h"
+#include "alz_secret.h"
+#include "alz_verifier.h"
+
+const char *
+alz_via_name(enum alz_via via)
+{
+	switch (via) {
+	case ALZ_VIA_ONLINE:
+		return "online";
+	case ALZ_VIA_CACHED:
+		return "cached";
+	case ALZ_VIA_OFFLINE:
+		return "offline";
+	case ALZ_VIA_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* Only these mean "the API could not be asked"; a refusal never does. */
+static bool
+unreachable(enum alz_rc rc)
+{
+	return rc == ALZ_ERR_UNAVAILABLE || rc == ALZ_ERR_TIMEOUT || rc == ALZ_ERR_TLS;
+}
+
+/*
+ * A password-only decision (cached or offline) is one factor. It stands in
+ * for the API only when the API did not ask this user for a code last
+ * time, or when this host asks for its own code anyway.
+ */
+static bool
+one_factor_ok(const struct alz_config *cfg, const struct alz_record *r)
+{
+	return !r->api_2fa || alz_auth_local_totp_due(cfg, r->user_type);
+}
+
+static bool
+within(time_t since, long window, time_t now)
+{
+	return window > 0 && since > 0 && since <= now && now - since <= window;
+}
+
+/* Read-modify-write of the record under the user's lock. */
+enum update {
+	UPD_ONLINE,		/* a new login: facts, token, verifier */
+	UPD_SUCCESS,		/* a cached or offline success */
+	UPD_OFFLINE_FAIL,	/* a wrong offline password */
+	UPD_FORGET,		/* the API refused the user: no more offline or cached */
+};
+
+static void
+update_record(const struct alz_cache *cache, const char *user, enum update what,
+	      const struct alz_login_result *res, const char *password)
+{
+	const struct alz_config *cfg = cache->cfg;
+	struct alz_record r;
+	time_t now = time(NULL);
+	char *verifier = NULL;
+	int lock = -1;
+	bool have;
+
+	if (!cache->usable)
+		return;
+	/* hash before taking the lock: it is the slow part */
+	if (what == UPD_ONLINE && (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
+	    alz_verifier_make(password, &verifier) != ALZ_OK)
+		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
+	if (alz_cache_lock(cache, user, &lock) != ALZ_OK)
+		goto out;
+	have = alz_cache_load(cache, user, &r) == ALZ_OK;
+	if (!have && what != UPD_ONLINE)
+		goto out_unlock;
+	switch (what) {
+	case UPD_ONLINE:
+		if (alz_record_take_login(&r, user, &res->o.login, now) != ALZ_OK)
+			goto out_free;
+		r.api_2fa = res->trace.remote_2fa;
+		free(r.verifier);
+		r.verifier = verifier;
+		verifier = NULL;	/* transferred */
+		break;
+	case UPD_SUCCESS:
+		r.auth_at = now;
+		r.offline_failures = 0;
+		r.offline_fail_at = 0;
+		alz_record_prune(&r, now);
+		break;
+	case UPD_OFFLINE_FAIL:
+		r.offline_failures++;
+		r.offline_fail_at = now;
+		break;
+	case UPD_FORGET:
+		if (r.verifier == NULL)
+			goto out_free;
+		free(r.verifier);
+		r.verifier = NULL;
+		alz_log(cache->lg, LOG_INFO, "cache: password verifier dropped after the API's refusal");
+		break;
+	}
+	alz_cache_store(cache, user, &r);
+out_free:
+	alz_record_free(&r);
+out_unlock:
+	alz_cache_unlock(lock);
+out:
+	free(verifier);
+}
+
+/* The cached re-auth window: ALZ_OK without a request, or anything else to go online. */
+static enum alz_rc
+try_cached(const struct alz_config *cfg, const struct alz_record *r, const char *password,
+	   time_t now)
+{
+	if (!within(r->online_at, cfg->cached_auth_timeout, now) || r->verifier == NULL ||
+	    r->user_type == ALZ_UT_UNKNOWN || !one_factor_ok(cfg, r))
+		return ALZ_ERR_NO_USER;
+	/* a mismatch goes online once, never straight to a failure */
+	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
+}
+
+static enum alz_rc
+try_offline(const struct alz_config *cfg, const struct alz_log *lg, const struct alz_auth_io *io,
+	    const struct alz_record *r, const char *password, time_t now, bool *counted)
+{
+	char msg[160];
+
+	*counted = false;
+	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
+	    r->user_type == ALZ_UT_UNKNOWN) {
+		alz_log(lg, LOG_NOTICE, "offline: no online login inside offline_window; refused");
+		return ALZ_ERR_UNAVAILABLE;
+	}
+	if (!one_factor_ok(cfg, r)) {
+		alz_log(lg, LOG_NOTICE, "offline: the API demands a code of this user and no local "
+			"TOTP is configured for the type; refused");
+		return ALZ_ERR_UNAVAILABLE;
+	}
+	if (r->offline_failures >= (long)cfg->offline_max_failures &&
+	    now - r->offline_fail_at < cfg->offline_failure_delay) {
+		snprintf(msg, sizeof(msg), "Too many failed offline logins. Try again in %ld seconds.",
+			 (long)(cfg->offline_failure_delay - (now - r->offline_fail_at)));
+		if (io != NULL && io->tell != NULL)
+			io->tell(io->ctx, true, msg);
+		alz_log(lg, LOG_NOTICE, "offline: %ld failures, pausing offline logins", r->offline_failures);
+		return ALZ_ERR_RATE_LIMITED;
+	}
+	*counted = true;
+	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
+}
+
+enum alz_rc
+alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
+	      const struct alz_auth_io *io, const char *local_user, const char *answer,
+	      uid_t owner, struct alz_login_result *res)
+{
+	struct alz_cache cache;
+	struct alz_record rec;
+	struct alz_http http;
+	char *api_user = NULL, *password = NULL, *code = NULL;
+	bool have_rec = false, counted = false;
+	time_t now = time(NULL);
+	enum alz_rc rc;
+	int lock = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->o.retry_after = -1;
+	memset(&http, 0, sizeof(http));
+	memset(&rec, 0, sizeof(rec));
+	alz_cache_open(&cache, cfg, owner, lg);
+	rc = alz_auth_split(cfg, answer, &password, &code);
+	if (rc != ALZ_OK)
+		goto out;
+	rc = alz_config_api_user(cfg, local_user, &api_user);
+	if (rc != ALZ_OK)
+		goto out;
+
+	/* a consistent snapshot of the record; the lock is not held over the network */
+	if (cache.usable && alz_cache_lock(&cache, local_user, &lock) == ALZ_OK) {
+		have_rec = alz_cache_load(&cache, local_user, &rec) == ALZ_OK;
+		alz_cache_unlock(lock);
+	}
+
+	if (have_rec && try_cached(cfg, &rec, password, now) == ALZ_OK) {
+		res->via = ALZ_VIA_CACHED;
+		res->user_type = rec.user_type;
+		rc = ALZ_OK;
+		goto second_factor;
+	}
+
+	rc = alz_http_init(&http, cfg, lg);
+	if (rc == ALZ_OK)
+		rc = alz_auth_login(&http, api_user, answer, io, &res->o, &res->trace);
+	if (rc == ALZ_OK) {
+		res->via = ALZ_VIA_ONLINE;
+		res->user_type = res->o.login.user_type;
+		update_record(&cache, local_user, UPD_ONLINE, res, password);
+		goto second_factor;
+	}
+	if (rc == ALZ_ERR_DENIED || rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
+		/* after a 401/403/404 for this user no password of theirs is trusted offline */
+		update_record(&cache, local_user, UPD_FORGET, res, NULL);
+		goto out;
+	}
+	if (!unreachable(rc) || cfg->offline_window <= 0)
+		goto out;
+
+	snprintf(res->offline_reason, sizeof(res->offline_reason), "%s", alz_rc_name(rc));
+	if (!have_rec) {
+		alz_log(lg, LOG_NOTICE, "offline: no cached record for this user; refused");
+		goto out;
+	}
+	rc = try_offline(cfg, lg, io, &rec, password, now, &counted);
+	if (rc == ALZ_ERR_DENIED && counted)
+		update_record(&cache, local_user, UPD_OFFLINE_FAIL, res, NULL);
+	if (rc != ALZ_OK)
+		goto out;
+	res->via = ALZ_VIA_OFFLINE;
+	res->user_type = rec.user_type;
+	if (io != NULL && io->tell != NULL)
+		io->tell(io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
+
+second_factor:
+	if (alz_auth_local_totp_due(cfg, res->user_type)) {
+		res->trace.local_totp = true;
+		rc = alz_auth_local_totp(cfg, local_user, answer, res->trace.remote_2fa, owner, io, lg);
+		if (rc != ALZ_OK)
+			goto out;
+	}
+	if (res->via != ALZ_VIA_ONLINE)
+		update_record(&cache, local_user, UPD_SUCCESS, res, NULL);
+out:
+	if (rc != ALZ_OK)
+		res->user_type = ALZ_UT_UNKNOWN;
+	res->rc = rc;
+	alz_record_free(&rec);
+	alz_http_cleanup(&http);
+	alz_secret_free(password);
+	alz_secret_free(code);
+	free(api_user);
+	return rc;
+}
+
+void
+alz_login_result_free(struct alz_login_result *res)
+{
+	alz_outcome_free(&res->o);
+}

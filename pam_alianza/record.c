@@ -1,0 +1,249 @@
+/* record.c - one user's cache record and its JSON form (format version 1). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "alz_json.h"
+#include "alz_record.h"
+#include "alz_secret.h"
+
+static bool
+add_str(cJSON *o, const char *name, const char *v)
+{
+	return v == NULL || cJSON_AddStringToObject(o, name, v) != NULL;
+}
+
+static bool
+add_num(cJSON *o, const char *name, double v)
+{
+	return cJSON_AddNumberToObject(o, name, v) != NULL;
+}
+
+enum alz_rc
+alz_record_to_json(const struct alz_record *r, char **json)
+{
+	cJSON *o, *arr, *t;
+	size_t i;
+	bool ok;
+
+	*json = NULL;
+	o = cJSON_CreateObject();
+	if (o == NULL)
+		return ALZ_ERR_NOMEM;
+	ok = add_num(o, "version", ALZ_RECORD_VERSION) &&
+	     add_str(o, "localUser", r->local_user) && add_str(o, "apiUser", r->api_user) &&
+	     add_str(o, "userType", alz_user_type_name(r->user_type)) &&
+	     add_str(o, "userId", r->user_id) && add_str(o, "partitionId", r->partition_id) &&
+	     add_str(o, "partitionName", r->partition_name) &&
+	     cJSON_AddBoolToObject(o, "api2fa", r->api_2fa) != NULL &&
+	     add_num(o, "onlineAt", (double)r->online_at) && add_num(o, "authAt", (double)r->auth_at) &&
+	     add_str(o, "verifier", r->verifier) &&
+	     add_num(o, "offlineFailures", (double)r->offline_failures) &&
+	     add_num(o, "offlineFailAt", (double)r->offline_fail_at);
+	arr = ok ? cJSON_AddArrayToObject(o, "tokens") : NULL;
+	ok = arr != NULL;
+	for (i = 0; ok && i < r->ntokens; i++) {
+		t = cJSON_CreateObject();
+		ok = t != NULL && cJSON_AddItemToArray(arr, t) &&
+		     add_str(t, "session", r->tokens[i].session) &&
+		     add_str(t, "token", r->tokens[i].token) &&
+		     add_num(t, "expiresAt", (double)r->tokens[i].expires_at);
+	}
+	if (ok)
+		*json = cJSON_PrintUnformatted(o);
+	alz_json_free(o);
+	return *json != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
+}
+
+/* A string member: absent is fine when OPTIONAL, else it must be printable and capped. */
+static bool
+get_str(const cJSON *o, const char *name, bool optional, char **out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	const char *p;
+
+	*out = NULL;
+	if (it == NULL)
+		return optional;
+	if (!cJSON_IsString(it) || strlen(it->valuestring) > ALZ_MAX_TOKEN)
+		return false;
+	for (p = it->valuestring; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	*out = strdup(it->valuestring);
+	return *out != NULL;
+}
+
+static bool
+get_num(const cJSON *o, const char *name, double max, double *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0 ||
+	    it->valuedouble > max || it->valuedouble != floor(it->valuedouble))
+		return false;
+	*out = it->valuedouble;
+	return true;
+}
+
+#define MAX_TIME 253402300799.0	/* year 9999 */
+
+enum alz_rc
+alz_record_from_json(const char *json, size_t len, struct alz_record *r)
+{
+	cJSON *o = NULL;
+	const cJSON *arr, *t, *b;
+	char *type = NULL, *sess = NULL;
+	double d;
+	enum alz_rc rc = ALZ_ERR_BAD_REPLY;
+
+	memset(r, 0, sizeof(*r));
+	o = alz_json_parse(json, len);
+	if (!cJSON_IsObject(o) || !alz_json_unique_keys(o))
+		goto out;
+	if (!get_num(o, "version", 1e6, &d) || d != ALZ_RECORD_VERSION)
+		goto out;
+	if (!get_str(o, "localUser", false, &r->local_user) ||
+	    !get_str(o, "apiUser", false, &r->api_user) ||
+	    !get_str(o, "userType", false, &type) ||
+	    !get_str(o, "userId", true, &r->user_id) ||
+	    !get_str(o, "partitionId", true, &r->partition_id) ||
+	    !get_str(o, "partitionName", true, &r->partition_name) ||
+	    !get_str(o, "verifier", true, &r->verifier))
+		goto out;
+	r->user_type = alz_user_type_parse(type);
+	b = cJSON_GetObjectItemCaseSensitive(o, "api2fa");
+	if (!cJSON_IsBool(b))
+		goto out;
+	r->api_2fa = cJSON_IsTrue(b);
+	if (!get_num(o, "onlineAt", MAX_TIME, &d))
+		goto out;
+	r->online_at = (time_t)d;
+	if (!get_num(o, "authAt", MAX_TIME, &d))
+		goto out;
+	r->auth_at = (time_t)d;
+	if (!get_num(o, "offlineFailures", 1e9, &d))
+		goto out;
+	r->offline_failures = (long)d;
+	if (!get_num(o, "offlineFailAt", MAX_TIME, &d))
+		goto out;
+	r->offline_fail_at = (time_t)d;
+	arr = cJSON_GetObjectItemCaseSensitive(o, "tokens");
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > ALZ_MAX_TOKENS)
+		goto out;
+	cJSON_ArrayForEach(t, arr) {
+		struct alz_token *tk = &r->tokens[r->ntokens];
+
+		if (!cJSON_IsObject(t) || !alz_json_unique_keys(t) ||
+		    !get_str(t, "token", false, &tk->token) ||
+		    tk->token[0] == '\0' || !get_num(t, "expiresAt", MAX_TIME, &d))
+			goto out_token;
+		tk->expires_at = (time_t)d;
+		if (!get_str(t, "session", false, &sess) || strlen(sess) > ALZ_SESSION_ID_LEN)
+			goto out_token;
+		memcpy(tk->session, sess, strlen(sess) + 1);
+		free(sess);
+		sess = NULL;
+		r->ntokens++;
+		continue;
+out_token:
+		alz_secret_free(tk->token);
+		tk->token = NULL;
+		goto out;
+	}
+	rc = ALZ_OK;
+out:
+	free(type);
+	free(sess);
+	alz_json_free(o);
+	if (rc != ALZ_OK)
+		alz_record_free(r);
+	return rc;
+}
+
+void
+alz_record_prune(struct alz_record *r, time_t now)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i].expires_at <= now) {
+			alz_secret_free(r->tokens[i].token);
+			continue;
+		}
+		r->tokens[j++] = r->tokens[i];
+	}
+	for (i = j; i < r->ntokens; i++)
+		memset(&r->tokens[i], 0, sizeof(r->tokens[i]));
+	r->ntokens = j;
+}
+
+static enum alz_rc
+replace(char **slot, const char *v)
+{
+	char *copy = NULL;
+
+	if (v != NULL) {
+		copy = strdup(v);
+		if (copy == NULL)
+			return ALZ_ERR_NOMEM;
+	}
+	free(*slot);
+	*slot = copy;
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_record_take_login(struct alz_record *r, const char *local_user,
+		      const struct alz_login *login, time_t now)
+{
+	struct alz_token *tk;
+	char *token;
+
+	if (replace(&r->local_user, local_user) != ALZ_OK ||
+	    replace(&r->api_user, login->user_name) != ALZ_OK ||
+	    replace(&r->user_id, login->user_id) != ALZ_OK ||
+	    replace(&r->partition_id, login->partition_id) != ALZ_OK ||
+	    replace(&r->partition_name, login->partition_name) != ALZ_OK)
+		return ALZ_ERR_NOMEM;
+	r->user_type = login->user_type;
+	r->online_at = now;
+	r->auth_at = now;
+	r->offline_failures = 0;
+	r->offline_fail_at = 0;
+	alz_record_prune(r, now);
+	if (r->ntokens == ALZ_MAX_TOKENS) {
+		/* the oldest login never opened a session: let its token expire on its own */
+		alz_secret_free(r->tokens[0].token);
+		memmove(&r->tokens[0], &r->tokens[1], (ALZ_MAX_TOKENS - 1) * sizeof(r->tokens[0]));
+		r->ntokens--;
+	}
+	token = strdup(login->token);
+	if (token == NULL)
+		return ALZ_ERR_NOMEM;
+	tk = &r->tokens[r->ntokens++];
+	memset(tk, 0, sizeof(*tk));
+	tk->token = token;
+	tk->expires_at = now + login->expires_in;
+	return ALZ_OK;
+}
+
+void
+alz_record_free(struct alz_record *r)
+{
+	size_t i;
+
+	free(r->local_user);
+	free(r->api_user);
+	free(r->user_id);
+	free(r->partition_id);
+	free(r->partition_name);
+	free(r->verifier);
+	for (i = 0; i < r->ntokens; i++)
+		alz_secret_free(r->tokens[i].token);
+	memset(r, 0, sizeof(*r));
+}
