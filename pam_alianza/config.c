@@ -326,31 +326,20 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		return set_string(cfg, k, value);
 	case K_SECONDS:
-		if (!parse_ulong(value, k->min, k->max, &n)) {
-			snprintf(why, sizeof(why), "must be whole seconds from %lu to %lu",
-				 k->min, k->max);
-			bad_value(lg, source, line, key, why);
-			return ALZ_ERR_CONFIG;
-		}
-		*(long *)((char *)cfg + k->off) = (long)n * 1000;
-		return ALZ_OK;
 	case K_DURATION:
-		if (!parse_ulong(value, k->min, k->max, &n)) {
-			snprintf(why, sizeof(why), "must be whole seconds from %lu to %lu",
-				 k->min, k->max);
-			bad_value(lg, source, line, key, why);
-			return ALZ_ERR_CONFIG;
-		}
-		*(long *)((char *)cfg + k->off) = (long)n;
-		return ALZ_OK;
 	case K_UINT:
 		if (!parse_ulong(value, k->min, k->max, &n)) {
-			snprintf(why, sizeof(why), "must be a whole number from %lu to %lu",
-				 k->min, k->max);
+			snprintf(why, sizeof(why), "must be %s from %lu to %lu",
+				 k->type == K_UINT ? "a whole number" : "whole seconds", k->min, k->max);
 			bad_value(lg, source, line, key, why);
 			return ALZ_ERR_CONFIG;
 		}
-		*(unsigned long *)((char *)cfg + k->off) = n;
+		if (k->type == K_SECONDS)
+			*(long *)((char *)cfg + k->off) = (long)n * 1000;
+		else if (k->type == K_DURATION)
+			*(long *)((char *)cfg + k->off) = (long)n;
+		else
+			*(unsigned long *)((char *)cfg + k->off) = n;
 		return ALZ_OK;
 	case K_BOOL:
 		if (!parse_bool(value, &b)) {
