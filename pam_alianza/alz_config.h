@@ -3,15 +3,18 @@
 #define ALZ_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "alz_error.h"
 #include "alz_log.h"
+#include "alz_usertype.h"
 
 #define ALZ_DEFAULT_CONF "/etc/security/pam_alianza.conf"
 #define ALZ_MAX_CONF_SIZE (64 * 1024)	/* bytes; a config is a few hundred */
 #define ALZ_MAX_CONF_LINE 4096		/* bytes per line */
 #define ALZ_TYPES_ALL 0xeUL		/* the three user types' bits */
+#define ALZ_MAX_LIST_ITEM 257		/* bytes of one item of a list setting, NUL included */
 
 /* Endpoint paths of ../shared/API.md; each is a setting (path_* keys). */
 enum alz_path {
@@ -62,10 +65,20 @@ struct alz_config {
 	/* cache and the windows it allows */
 	char *cache_dir;	/* root-only directory of per-user records */
 	bool logout;		/* log the token out when the session closes */
+	bool logout_after_auth;	/* log it out at once: services with no session of the user's */
 	long cached_auth_timeout;	/* seconds; 0: every authentication goes online */
 	long offline_window;	/* seconds since the last online login; 0: never offline */
 	unsigned long offline_max_failures;	/* wrong offline passwords before a pause */
 	long offline_failure_delay;	/* seconds of that pause */
+
+	/* who may log in, and with which groups */
+	unsigned long allowed_types;	/* bit (1 << enum alz_user_type) per type */
+	char *allowed_partitions;	/* "p1, p2"; "*" any; NULL: nobody (refused, logged) */
+	long account_max_age;	/* seconds a record vouches for a login done by another module */
+	bool account_deny_without_facts;	/* no fresh facts: deny instead of PAM_IGNORE */
+	char *groups[4];	/* per enum alz_user_type: "sudo, adm"; NULL: none */
+	bool missing_group_fatal;	/* a mapped group missing locally fails setcred */
+	char *env_prefix;	/* session environment variables' prefix */
 
 	/* second factor */
 	char *totp_prompt;	/* echo-off prompt for a code */
@@ -106,6 +119,15 @@ enum alz_rc alz_config_set(struct alz_config *cfg, const char *key,
 /* Checks that span keys (base_url set, connect <= total deadline). */
 enum alz_rc alz_config_finish(struct alz_config *cfg, const char *source,
 			      const struct alz_log *lg);
+
+/*
+ * Walk a comma/space separated list: copies the next item of *P into BUF
+ * and advances *P. Returns false at the end (or for an item over CAP-1).
+ */
+bool alz_list_next(const char **p, char *buf, size_t cap);
+
+/* True when LIST (comma/space separated) contains ITEM exactly. */
+bool alz_list_has(const char *list, const char *item);
 
 /* Apply TEMPLATE to LOCAL_USER ("%u" -> user, "%%" -> "%"); caller frees. */
 enum alz_rc alz_config_api_user(const struct alz_config *cfg,

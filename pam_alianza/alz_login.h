@@ -18,6 +18,9 @@ struct alz_login_result {
 	struct alz_outcome o;		/* the last API call's outcome, if any */
 	struct alz_auth_trace trace;
 	enum alz_user_type user_type;	/* ALZ_UT_UNKNOWN unless rc == ALZ_OK */
+	char partition_id[ALZ_MAX_FACT + 1];	/* "" when the API gave none */
+	char partition_name[ALZ_MAX_FACT + 1];
+	char user_id[ALZ_MAX_FACT + 1];
 	char offline_reason[64];	/* why the API could not be asked */
 };
 

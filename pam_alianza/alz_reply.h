@@ -12,13 +12,6 @@
 #define ALZ_MAX_EXPIRES_IN 86400	/* seconds; the API's tokens live 3600 */
 #define ALZ_DEFAULT_EXPIRES_IN 3600	/* seconds, when expiresIn is absent */
 
-enum alz_user_type {
-	ALZ_UT_UNKNOWN = 0,
-	ALZ_UT_MANAGEMENT,	/* MANAGEMENT_USER */
-	ALZ_UT_ACCOUNT,		/* ACCOUNT_USER */
-	ALZ_UT_END,		/* END_USER */
-};
-
 /* The facts of a successful log-in. */
 struct alz_login {
 	char *token;		/* secret: wiped on free */
@@ -53,8 +46,5 @@ enum alz_rc alz_reply_status(const struct alz_config *cfg, long status,
 
 void alz_login_free(struct alz_login *login);
 void alz_api_error_free(struct alz_api_error *err);
-
-const char *alz_user_type_name(enum alz_user_type t);
-enum alz_user_type alz_user_type_parse(const char *s);
 
 #endif

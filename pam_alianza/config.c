@@ -27,6 +27,9 @@ enum key_type {
 	K_NAME,		/* a JSON field or header name */
 	K_TEXT,		/* printable text, may be "quoted" to keep edge spaces */
 	K_TYPES,	/* comma-separated user types, "all" or "none" */
+	K_GROUPS,	/* comma-separated local group names */
+	K_PARTITIONS,	/* comma-separated partition ids, or "*" */
+	K_ENVNAME,	/* an environment variable name prefix */
 };
 
 struct key {
@@ -52,10 +55,21 @@ static const struct key keys[] = {
 
 	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0 },
 	{ "logout", K_BOOL, OFF(logout), "yes", 0, 0 },
+	{ "logout_after_auth", K_BOOL, OFF(logout_after_auth), "no", 0, 0 },
 	{ "cached_auth_timeout", K_DURATION, OFF(cached_auth_timeout), "0", 0, 86400 },
 	{ "offline_window", K_DURATION, OFF(offline_window), "0", 0, 2592000 },
 	{ "offline_max_failures", K_UINT, OFF(offline_max_failures), "3", 1, 100 },
 	{ "offline_failure_delay", K_DURATION, OFF(offline_failure_delay), "300", 0, 86400 },
+
+	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0 },
+	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0 },
+	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000 },
+	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0 },
+	{ "groups_management_user", K_GROUPS, OFF(groups[ALZ_UT_MANAGEMENT]), NULL, 0, 0 },
+	{ "groups_account_user", K_GROUPS, OFF(groups[ALZ_UT_ACCOUNT]), NULL, 0, 0 },
+	{ "groups_end_user", K_GROUPS, OFF(groups[ALZ_UT_END]), NULL, 0, 0 },
+	{ "missing_group_fatal", K_BOOL, OFF(missing_group_fatal), "no", 0, 0 },
+	{ "env_prefix", K_ENVNAME, OFF(env_prefix), "ALIANZA_", 0, 0 },
 
 	{ "totp_prompt", K_TEXT, OFF(totp_prompt), "\"Verification code: \"", 0, 0 },
 	{ "totp_tries", K_UINT, OFF(totp_tries), "3", 1, 10 },
@@ -120,6 +134,16 @@ printable_ascii(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* Visible ASCII, spaces and tabs allowed (lists). */
+static bool
+printable_ascii_spaces(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || (unsigned char)*s > 0x7e)
 			return false;
 	return true;
 }
@@ -221,6 +245,77 @@ set_string(struct alz_config *cfg, const struct key *k, const char *value)
 	free(*slot);
 	*slot = copy;
 	return ALZ_OK;
+}
+
+bool
+alz_list_next(const char **p, char *buf, size_t cap)
+{
+	const char *s = *p;
+	size_t len;
+
+	while (*s == ' ' || *s == ',' || *s == '\t')
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return false;
+	}
+	len = strcspn(s, " ,\t");
+	*p = s + len;
+	if (len >= cap)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return true;
+}
+
+bool
+alz_list_has(const char *list, const char *item)
+{
+	char buf[ALZ_MAX_LIST_ITEM];
+	const char *p = list;
+
+	while (list != NULL && alz_list_next(&p, buf, sizeof(buf)))
+		if (strcmp(buf, item) == 0)
+			return true;
+	return false;
+}
+
+/* Group names as shadow-utils takes them; partition ids: any visible ASCII. */
+static bool
+valid_list(const char *v, bool groups)
+{
+	char buf[ALZ_MAX_LIST_ITEM];
+	const char *p = v, *c;
+	unsigned n = 0;
+
+	if (!printable_ascii_spaces(v))
+		return false;
+	while (alz_list_next(&p, buf, sizeof(buf))) {
+		n++;
+		if (groups) {
+			if (strlen(buf) > 32 || buf[0] == '-')
+				return false;
+			for (c = buf; *c != '\0'; c++)
+				if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
+					return false;
+		}
+	}
+	/* stopped early on an over-long item, or nothing at all */
+	return *p == '\0' && n > 0 && n <= 32;
+}
+
+static bool
+valid_env_prefix(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > 32 || (v[0] >= '0' && v[0] <= '9'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+			return false;
+	return true;
 }
 
 /* "a, b" of user type names -> bit mask; "all", "none" and "" too. */
@@ -373,6 +468,23 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		*(unsigned long *)((char *)cfg + k->off) = n;
 		return ALZ_OK;
+	case K_GROUPS:
+	case K_PARTITIONS:
+		if (!valid_list(value, k->type == K_GROUPS)) {
+			bad_value(lg, source, line, key, k->type == K_GROUPS ?
+				  "must be a comma-separated list of group names ([A-Za-z0-9_.-], "
+				  "up to 32 characters each, at most 32 names)" :
+				  "must be a comma-separated list of partition ids, or *");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_ENVNAME:
+		if (!valid_env_prefix(value)) {
+			bad_value(lg, source, line, key,
+				  "must be 1 to 32 of [A-Z0-9_], not starting with a digit");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
 	case K_NAME:
 		if (*value == '\0' || !printable_ascii(value) || strlen(value) > 128 ||
 		    strpbrk(value, "\"\\:") != NULL) {

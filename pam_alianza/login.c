@@ -1,6 +1,7 @@
 /* login.c - the whole authentication decision: cached window, online, offline window, local code. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +42,23 @@ static bool
 one_factor_ok(const struct alz_config *cfg, const struct alz_record *r)
 {
 	return !r->api_2fa || alz_auth_local_totp_due(cfg, r->user_type);
+}
+
+static void
+copy_fact(char *dst, const char *src)
+{
+	snprintf(dst, ALZ_MAX_FACT + 1, "%s", src != NULL ? src : "");
+}
+
+/* The facts of whoever vouched for this login: the API just now, or the record. */
+static void
+take_facts(struct alz_login_result *res, enum alz_user_type type, const char *partition_id,
+	   const char *partition_name, const char *user_id)
+{
+	res->user_type = type;
+	copy_fact(res->partition_id, partition_id);
+	copy_fact(res->partition_name, partition_name);
+	copy_fact(res->user_id, user_id);
 }
 
 static bool
@@ -113,6 +131,24 @@ out_unlock:
 	alz_cache_unlock(lock);
 out:
 	free(verifier);
+}
+
+/*
+ * sudo opens its session for the target user, so the login's own token
+ * would never be claimed: log it out at once, on the same connection.
+ */
+static void
+logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *login)
+{
+	struct alz_outcome o;
+	enum alz_rc rc;
+
+	rc = alz_api_logout(http, login->token, &o);
+	alz_log(lg, rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "logout_after_auth: %s (status %ld)",
+		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
+	alz_outcome_free(&o);
+	alz_secret_free(login->token);
+	login->token = NULL;
 }
 
 /* The cached re-auth window: ALZ_OK without a request, or anything else to go online. */
@@ -191,7 +227,7 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 
 	if (have_rec && try_cached(cfg, &rec, password, now) == ALZ_OK) {
 		res->via = ALZ_VIA_CACHED;
-		res->user_type = rec.user_type;
+		take_facts(res, rec.user_type, rec.partition_id, rec.partition_name, rec.user_id);
 		rc = ALZ_OK;
 		goto second_factor;
 	}
@@ -201,7 +237,10 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		rc = alz_auth_login(&http, api_user, answer, io, &res->o, &res->trace);
 	if (rc == ALZ_OK) {
 		res->via = ALZ_VIA_ONLINE;
-		res->user_type = res->o.login.user_type;
+		take_facts(res, res->o.login.user_type, res->o.login.partition_id,
+			   res->o.login.partition_name, res->o.login.user_id);
+		if (cfg->logout_after_auth)
+			logout_now(&http, lg, &res->o.login);
 		update_record(&cache, local_user, UPD_ONLINE, res, password);
 		goto second_factor;
 	}
@@ -224,7 +263,7 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	if (rc != ALZ_OK)
 		goto out;
 	res->via = ALZ_VIA_OFFLINE;
-	res->user_type = rec.user_type;
+	take_facts(res, rec.user_type, rec.partition_id, rec.partition_name, rec.user_id);
 	if (io != NULL && io->tell != NULL)
 		io->tell(io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
 
@@ -239,7 +278,7 @@ second_factor:
 		update_record(&cache, local_user, UPD_SUCCESS, res, NULL);
 out:
 	if (rc != ALZ_OK)
-		res->user_type = ALZ_UT_UNKNOWN;
+		take_facts(res, ALZ_UT_UNKNOWN, NULL, NULL, NULL);
 	res->rc = rc;
 	alz_record_free(&rec);
 	alz_http_cleanup(&http);

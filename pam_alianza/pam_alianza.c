@@ -19,6 +19,7 @@
 
 #include "alz_config.h"
 #include "alz_login.h"
+#include "alz_policy.h"
 #include "alz_request.h"
 #include "alz_secret.h"
 #include "alz_session.h"
@@ -37,9 +38,12 @@ struct ctx {
 	char rhost[64];		/* sanitised PAM_RHOST, for the log */
 };
 
-/* What authentication learned that account needs (same process only). */
+/* What a later phase needs to know about the user: from this process's auth, or the record. */
 struct facts {
 	enum alz_user_type user_type;
+	char partition_id[ALZ_MAX_FACT + 1];
+	char partition_name[ALZ_MAX_FACT + 1];
+	char user_id[ALZ_MAX_FACT + 1];
 };
 
 static void
@@ -317,6 +321,68 @@ phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **
 	return PAM_SUCCESS;
 }
 
+/* Policy check with the user's short reason and the full one in the log. */
+static int
+allow(struct ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
+      const char *partition_id)
+{
+	char reason[200], msg[120], part_log[80];
+	enum alz_rc rc;
+
+	rc = alz_policy_allow(&c->cfg, type, partition_id != NULL && partition_id[0] != '\0' ?
+			      partition_id : NULL, reason, sizeof(reason), msg, sizeof(msg));
+	log_safe(part_log, sizeof(part_log), partition_id);
+	if (rc == ALZ_OK) {
+		if (alz_list_has(c->cfg.allowed_partitions, "*"))
+			alz_log(&c->lg, LOG_WARNING, "allowed_partitions = *: users of every tenant "
+				"of the API may log in here");
+		return PAM_SUCCESS;
+	}
+	say(c, PAM_ERROR_MSG, "%s", msg);
+	alz_log(&c->lg, LOG_NOTICE, "%s service=%s user=%s type=%s partition=%s result=denied "
+		"reason=%s", phase, c->service, user_log, alz_user_type_name(type),
+		part_log[0] != '\0' ? part_log : "-", reason);
+	return PAM_PERM_DENIED;
+}
+
+/*
+ * The user's facts: this process's own authentication first, else the
+ * record if the API vouched for it within account_max_age. False: none.
+ */
+static bool
+get_facts(struct ctx *c, struct facts *out, const char **source)
+{
+	const struct facts *f = NULL;
+	struct alz_cache cache;
+	struct alz_record r;
+	time_t now = time(NULL);
+	bool fresh;
+
+	memset(out, 0, sizeof(*out));
+	if (pam_get_data(c->pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL) {
+		*out = *f;
+		*source = "this-auth";
+		return true;
+	}
+	alz_cache_open(&cache, &c->cfg, 0, &c->lg);
+	if (alz_cache_load(&cache, c->user, &r) != ALZ_OK) {
+		*source = "none";
+		return false;
+	}
+	fresh = r.online_at > 0 && r.online_at <= now && now - r.online_at <= c->cfg.account_max_age;
+	if (fresh) {
+		out->user_type = r.user_type;
+		snprintf(out->partition_id, sizeof(out->partition_id), "%s",
+			 r.partition_id != NULL ? r.partition_id : "");
+		snprintf(out->partition_name, sizeof(out->partition_name), "%s",
+			 r.partition_name != NULL ? r.partition_name : "");
+		snprintf(out->user_id, sizeof(out->user_id), "%s", r.user_id != NULL ? r.user_id : "");
+	}
+	*source = fresh ? "record" : "stale-record";
+	alz_record_free(&r);
+	return fresh;
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -404,6 +470,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = pam_code(rc);
 		goto out;
 	}
+	/* the account phase decides too; refusing here as well keeps auth-only stacks safe */
+	ret = allow(&c, user_log, "auth", res.user_type, res.partition_id);
+	if (ret != PAM_SUCCESS)
+		goto out;
 
 	facts = calloc(1, sizeof(*facts));
 	if (facts == NULL) {
@@ -411,6 +481,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	facts->user_type = res.user_type;
+	memcpy(facts->partition_id, res.partition_id, sizeof(facts->partition_id));
+	memcpy(facts->partition_name, res.partition_name, sizeof(facts->partition_name));
+	memcpy(facts->user_id, res.user_id, sizeof(facts->user_id));
 	ret = pam_set_data(pamh, DATA_FACTS, facts, facts_cleanup);
 	if (ret != PAM_SUCCESS) {
 		free(facts);
@@ -427,46 +500,96 @@ out:
 PAM_EXTERN int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	/* local groups from the user type come with the account work */
-	return PAM_SUCCESS;
+	struct facts f;
+	struct ctx c;
+	const char *source = NULL;
+	char user_log[80];
+	enum alz_rc rc;
+	int ret, added = 0;
+
+	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	/* PAM_DELETE_CRED, PAM_REFRESH_CRED: the groups go with the process */
+	if ((flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED)) == 0)
+		goto out;
+	if (!get_facts(&c, &f, &source)) {
+		alz_log(&c.lg, LOG_DEBUG, "setcred user=%s: no fresh facts (%s); no groups added",
+			user_log, source);
+		goto out;
+	}
+	/* a user the policy refuses gets nothing, whatever the stack does next */
+	if (alz_policy_allow(&c.cfg, f.user_type, f.partition_id[0] != '\0' ? f.partition_id : NULL,
+			     (char[200]){ 0 }, 200, (char[120]){ 0 }, 120) != ALZ_OK)
+		goto out;
+	rc = alz_policy_add_groups(&c.cfg, f.user_type, &c.lg, &added);
+	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_ERR,
+		"setcred service=%s user=%s type=%s groups_added=%d result=%s", c.service, user_log,
+		alz_user_type_name(f.user_type), added, rc == ALZ_OK ? "ok" : alz_rc_name(rc));
+	if (rc != ALZ_OK)
+		ret = PAM_CRED_ERR;
+out:
+	ctx_free(&c);
+	return ret;
 }
 
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	const struct facts *f = NULL;
-	struct alz_cache cache;
-	struct alz_record r;
+	struct facts f;
 	struct ctx c;
+	const char *source = NULL;
 	char user_log[80];
-	enum alz_user_type type = ALZ_UT_UNKNOWN;
 	int ret;
 
 	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
 	if (ret != PAM_SUCCESS)
 		return ret;
-	/* this process's own authentication first, else the record (sshd, other modules) */
-	if (pam_get_data(pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL) {
-		type = f->user_type;
-	} else {
-		alz_cache_open(&cache, &c.cfg, 0, &c.lg);
-		if (alz_cache_load(&cache, c.user, &r) != ALZ_OK) {
-			ret = PAM_IGNORE;
-			goto out;
-		}
-		type = r.user_type;
-		alz_record_free(&r);
+	if (!get_facts(&c, &f, &source)) {
+		/* authenticated by another module (a key, say) and nothing fresh to go by */
+		ret = c.cfg.account_deny_without_facts ? PAM_PERM_DENIED : PAM_IGNORE;
+		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s facts=%s result=%s", c.service,
+			user_log, source, ret == PAM_IGNORE ? "ignore" : "denied");
+		if (ret == PAM_PERM_DENIED)
+			say(&c, PAM_ERROR_MSG, "Access denied: log in with your Alianza password first.");
+		goto out;
 	}
-	ret = type != ALZ_UT_UNKNOWN ? PAM_SUCCESS : PAM_PERM_DENIED;
-	alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s result=%s", c.service,
-		user_log, alz_user_type_name(type), ret == PAM_SUCCESS ? "allowed" : "denied");
+	ret = allow(&c, user_log, "account", f.user_type, f.partition_id);
+	if (ret == PAM_SUCCESS)
+		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s facts=%s result=allowed",
+			c.service, user_log, alz_user_type_name(f.user_type), source);
 out:
 	ctx_free(&c);
 	return ret;
+}
+
+/* The session's environment: who the API says the user is. Never the token. */
+static int
+export_env(struct ctx *c, const struct alz_record *r)
+{
+	const struct {
+		const char *name;
+		const char *value;
+	} vars[] = {
+		{ "USER_TYPE", alz_user_type_name(r->user_type) },
+		{ "PARTITION_ID", r->partition_id },
+		{ "PARTITION_NAME", r->partition_name },
+		{ "USER_ID", r->user_id },
+		{ "USER_NAME", r->api_user },
+	};
+	char buf[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		if (vars[i].value == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%s=%s", c->cfg.env_prefix, vars[i].name, vars[i].value);
+		ret = pam_putenv(c->pamh, buf);
+		if (ret != PAM_SUCCESS)
+			return ret;
+	}
+	return PAM_SUCCESS;
 }
 
 static void
@@ -508,6 +631,9 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			goto out_record;
 		id = NULL;	/* transferred */
 	}
+	ret = export_env(&c, &r);
+	if (ret != PAM_SUCCESS)
+		goto out_record;
 	alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s type=%s partition=%s token=%s",
 		c.service, user_log, alz_user_type_name(r.user_type),
 		r.partition_id != NULL ? r.partition_id : "-",

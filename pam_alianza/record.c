@@ -222,6 +222,8 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 		memmove(&r->tokens[0], &r->tokens[1], (ALZ_MAX_TOKENS - 1) * sizeof(r->tokens[0]));
 		r->ntokens--;
 	}
+	if (login->token == NULL)
+		return ALZ_OK;	/* already logged out (logout_after_auth): nothing to keep */
 	token = strdup(login->token);
 	if (token == NULL)
 		return ALZ_ERR_NOMEM;

@@ -2,7 +2,7 @@
  * alz-pamdrive.c - a pamtester-like driver over a real libpam, for tests, demo and benchmark.
  *
  * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...
- *   OP: authenticate acct_mgmt setcred open_session close_session chauthtok
+ *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
  *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
  *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session
  *   -g  print getgroups() after setcred
@@ -131,6 +131,8 @@ main(int argc, char **argv)
 			ret = pam_acct_mgmt(pamh, flags);
 		else if (strcmp(op, "setcred") == 0)
 			ret = pam_setcred(pamh, flags | PAM_ESTABLISH_CRED);
+		else if (strcmp(op, "delcred") == 0)
+			ret = pam_setcred(pamh, flags | PAM_DELETE_CRED);
 		else if (strcmp(op, "open_session") == 0)
 			ret = pam_open_session(pamh, flags);
 		else if (strcmp(op, "close_session") == 0)
@@ -153,7 +155,7 @@ main(int argc, char **argv)
 			}
 			free(e);
 		}
-		if (strcmp(op, "setcred") == 0 && groups) {
+		if ((strcmp(op, "setcred") == 0 || strcmp(op, "delcred") == 0) && groups) {
 			gid_t g[256];
 			int n = getgroups(256, g);
 

@@ -32,6 +32,7 @@ LOCAL_USERS = {
     "olga": 2006, "lock": 2007, 'weird"user\\x': 2008, "nora": 2009,
     "lowuid": 500,
 }
+LOCAL_GROUPS = {"alz-admins": 4001, "alz-staff": 4002, "alz-ops": 4003}
 # users for concurrency tests: c00..c19, uid 3000+ (tests add them to the mock)
 LOCAL_USERS.update({"c%02d" % i: 3000 + i for i in range(20)})
 
@@ -158,6 +159,9 @@ class Bed:
         passwd = open("/etc/passwd").read()
         group = open("/etc/group").read()
         shadow = open("/etc/shadow").read() if os.path.exists("/etc/shadow") else ""
+        # groups a user type can be mapped to (MANAGEMENT_USER -> alz-admins, ...)
+        for name, gid in LOCAL_GROUPS.items():
+            group += "%s:x:%d:\n" % (name, gid)
         for name, uid in LOCAL_USERS.items():
             passwd += "%s:x:%d:%d::/tmp:/bin/sh\n" % (name, uid, uid)
             group += "%s:x:%d:\n" % (name.replace('"', "").replace("\\", ""), uid)
@@ -271,7 +275,8 @@ class Bed:
         """Write a config file with KEYS over sane test defaults; returns its path."""
         self.nconf += 1
         values = {"base_url": self.url(), "ca_file": self.ca, "connect_timeout": "2",
-                  "timeout": "3", "debug": "yes", "cache_dir": self.cache}
+                  "timeout": "3", "debug": "yes", "cache_dir": self.cache,
+                  "allowed_partitions": "p-main"}
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
             values.pop(k, None)

@@ -1,0 +1,135 @@
+/* policy.c - what the host allows: user types, partitions, local groups. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alz_policy.h"
+
+#define MAX_GROUPS 65536	/* NGROUPS_MAX on Linux */
+
+static void
+types_text(unsigned long mask, char *out, size_t cap)
+{
+	enum alz_user_type t;
+
+	out[0] = '\0';
+	for (t = ALZ_UT_MANAGEMENT; t <= ALZ_UT_END; t++) {
+		if ((mask & (1UL << t)) == 0)
+			continue;
+		if (out[0] != '\0')
+			strncat(out, ",", cap - strlen(out) - 1);
+		strncat(out, alz_user_type_name(t), cap - strlen(out) - 1);
+	}
+	if (out[0] == '\0')
+		snprintf(out, cap, "none");
+}
+
+enum alz_rc
+alz_policy_allow(const struct alz_config *cfg, enum alz_user_type type, const char *partition_id,
+		 char *reason, size_t reason_cap, char *msg, size_t msg_cap)
+{
+	char allowed[80];
+
+	reason[0] = '\0';
+	msg[0] = '\0';
+	if (type == ALZ_UT_UNKNOWN) {
+		snprintf(reason, reason_cap, "unknown or missing user type");
+		snprintf(msg, msg_cap, "Access denied: your account type is not recognised.");
+		return ALZ_ERR_FORBIDDEN;
+	}
+	if ((cfg->allowed_types & (1UL << type)) == 0) {
+		types_text(cfg->allowed_types, allowed, sizeof(allowed));
+		snprintf(reason, reason_cap, "user type %s not in allowed_user_types (%s)",
+			 alz_user_type_name(type), allowed);
+		snprintf(msg, msg_cap, "Access denied: %s accounts may not log in here.",
+			 alz_user_type_name(type));
+		return ALZ_ERR_FORBIDDEN;
+	}
+	if (cfg->allowed_partitions == NULL) {
+		/* any tenant of the API could log in: refuse until the admin decides */
+		snprintf(reason, reason_cap, "allowed_partitions is not set (set it to this host's "
+			 "partition id, or to * to allow every tenant)");
+		snprintf(msg, msg_cap, "Access denied: this host is not configured for Alianza logins.");
+		return ALZ_ERR_FORBIDDEN;
+	}
+	if (alz_list_has(cfg->allowed_partitions, "*"))
+		return ALZ_OK;
+	if (partition_id == NULL || !alz_list_has(cfg->allowed_partitions, partition_id)) {
+		snprintf(reason, reason_cap, "partition %s not in allowed_partitions",
+			 partition_id != NULL ? partition_id : "(none)");
+		snprintf(msg, msg_cap, "Access denied: your organisation may not log in here.");
+		return ALZ_ERR_FORBIDDEN;
+	}
+	return ALZ_OK;
+}
+
+static bool
+have(const gid_t *list, int n, gid_t g)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == g)
+			return true;
+	return false;
+}
+
+enum alz_rc
+alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
+		      const struct alz_log *lg, int *added)
+{
+	char name[ALZ_MAX_LIST_ITEM], buf[16384];
+	struct group grbuf, *gr;
+	const char *p;
+	gid_t *list = NULL;
+	int n, err, cap;
+	enum alz_rc rc = ALZ_OK;
+
+	*added = 0;
+	if (type <= ALZ_UT_UNKNOWN || type > ALZ_UT_END || cfg->groups[type] == NULL)
+		return ALZ_OK;
+	n = getgroups(0, NULL);
+	if (n < 0)
+		return ALZ_ERR_SYSTEM;
+	cap = n + 33;	/* a mapping holds at most 32 names */
+	list = calloc((size_t)cap, sizeof(*list));
+	if (list == NULL)
+		return ALZ_ERR_NOMEM;
+	n = getgroups(n, list);
+	if (n < 0) {
+		rc = ALZ_ERR_SYSTEM;
+		goto out;
+	}
+	p = cfg->groups[type];
+	while (alz_list_next(&p, name, sizeof(name))) {
+		gr = NULL;
+		err = getgrnam_r(name, &grbuf, buf, sizeof(buf), &gr);
+		if (gr == NULL) {
+			alz_log(lg, LOG_WARNING, "group %s mapped to %s does not exist locally%s", name,
+				alz_user_type_name(type), cfg->missing_group_fatal ? "" : "; skipped");
+			if (err != 0 && err != ENOENT)
+				alz_log(lg, LOG_ERR, "getgrnam_r(%s): %s", name, strerror(err));
+			if (cfg->missing_group_fatal) {
+				rc = ALZ_ERR_CONFIG;
+				goto out;
+			}
+			continue;
+		}
+		if (have(list, n, gr->gr_gid) || n >= cap || n >= MAX_GROUPS)
+			continue;
+		list[n++] = gr->gr_gid;
+		(*added)++;
+	}
+	if (*added > 0 && setgroups((size_t)n, list) != 0) {
+		alz_log(lg, LOG_ERR, "setgroups: %s", strerror(errno));
+		rc = ALZ_ERR_SYSTEM;
+	}
+out:
+	free(list);
+	return rc;
+}
