@@ -22,6 +22,8 @@ struct alz_login_result {
 	char partition_name[ALZ_MAX_FACT + 1];
 	char user_id[ALZ_MAX_FACT + 1];
 	char offline_reason[64];	/* why the API could not be asked */
+	char deny_reason[200];	/* the host's policy refused: the full reason, for the log */
+	char deny_msg[120];	/* and the short one, for the user */
 };
 
 /*

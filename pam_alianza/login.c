@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "alz_login.h"
+#include "alz_policy.h"
 #include "alz_secret.h"
 #include "alz_verifier.h"
 
@@ -239,8 +240,14 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		res->via = ALZ_VIA_ONLINE;
 		take_facts(res, res->o.login.user_type, res->o.login.partition_id,
 			   res->o.login.partition_name, res->o.login.user_id);
-		if (cfg->logout_after_auth)
+		rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ?
+				      res->partition_id : NULL, res->deny_reason,
+				      sizeof(res->deny_reason), res->deny_msg, sizeof(res->deny_msg));
+		/* a refused user keeps no live token: it dies now, on the same connection */
+		if (cfg->logout_after_auth || rc != ALZ_OK)
 			logout_now(&http, lg, &res->o.login);
+		if (rc != ALZ_OK)
+			goto out;
 		update_record(&cache, local_user, UPD_ONLINE, res, password);
 		goto second_factor;
 	}
@@ -268,6 +275,14 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		io->tell(io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
 
 second_factor:
+	/* the host's policy, whoever vouched (online was checked above already) */
+	if (res->via != ALZ_VIA_ONLINE) {
+		rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ?
+				      res->partition_id : NULL, res->deny_reason,
+				      sizeof(res->deny_reason), res->deny_msg, sizeof(res->deny_msg));
+		if (rc != ALZ_OK)
+			goto out;
+	}
 	if (alz_auth_local_totp_due(cfg, res->user_type)) {
 		res->trace.local_totp = true;
 		rc = alz_auth_local_totp(cfg, local_user, answer, res->trace.remote_2fa, owner, io, lg);
@@ -277,7 +292,8 @@ second_factor:
 	if (res->via != ALZ_VIA_ONLINE)
 		update_record(&cache, local_user, UPD_SUCCESS, res, NULL);
 out:
-	if (rc != ALZ_OK)
+	/* a policy refusal keeps the facts it was about, for the log line */
+	if (rc != ALZ_OK && res->deny_reason[0] == '\0')
 		take_facts(res, ALZ_UT_UNKNOWN, NULL, NULL, NULL);
 	res->rc = rc;
 	alz_record_free(&rec);

@@ -19,6 +19,7 @@
 
 #include "alz_config.h"
 #include "alz_login.h"
+#include "alz_password.h"
 #include "alz_policy.h"
 #include "alz_request.h"
 #include "alz_secret.h"
@@ -54,8 +55,31 @@ pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
 
 /* The one place where an outcome becomes a PAM return code. */
 static int
-pam_code(enum alz_rc rc)
+pam_code_for(enum alz_rc rc, bool chauthtok)
 {
+	/* pam_sm_chauthtok has its own vocabulary (pam_sm_chauthtok(3)) */
+	if (chauthtok) {
+		switch (rc) {
+		case ALZ_OK:
+			return PAM_SUCCESS;
+		case ALZ_SKIP:
+			return PAM_IGNORE;
+		case ALZ_ERR_NO_USER:
+			return PAM_USER_UNKNOWN;
+		case ALZ_ERR_DENIED:
+			return PAM_AUTHTOK_RECOVERY_ERR;	/* the current password is wrong */
+		case ALZ_ERR_FORBIDDEN:
+		case ALZ_ERR_LOCKED:
+			return PAM_PERM_DENIED;
+		case ALZ_ERR_CONV:
+			return PAM_CONV_ERR;
+		case ALZ_ERR_CONFIG:
+		case ALZ_ERR_SYSTEM:
+			return PAM_SERVICE_ERR;
+		default:
+			return PAM_AUTHTOK_ERR;
+		}
+	}
 	switch (rc) {
 	case ALZ_OK:
 		return PAM_SUCCESS;
@@ -93,6 +117,12 @@ pam_code(enum alz_rc rc)
 		break;
 	}
 	return PAM_AUTH_ERR;	/* anything unforeseen fails closed */
+}
+
+static int
+pam_code(enum alz_rc rc)
+{
+	return pam_code_for(rc, false);
 }
 
 /* Printable ASCII copy of a possibly hostile string, for log lines. */
@@ -391,7 +421,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct alz_login_result res;
 	struct alz_auth_io io;
 	struct passwd pwbuf;
-	char pwstore[4096], user_log[80];
+	char pwstore[4096], user_log[80], part_log[80];
 	const char *password = NULL;
 	struct facts *facts = NULL;
 	enum alz_rc rc, gate;
@@ -453,27 +483,29 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		alz_log(&c.lg, LOG_ERR, "the API refused our request as malformed (400 %s): "
 			"a pam_alianza bug or a user name it cannot take", res.o.err.code);
 
+	log_safe(part_log, sizeof(part_log), res.partition_id);
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
 		"auth service=%s user=%s rhost=%s result=%s via=%s status=%ld code=%s type=%s "
-		"logins=%d codes=%d 2fa=%s%s%s ms=%ld",
-		c.service, user_log, c.rhost, rc == ALZ_OK ? "success" : alz_rc_name(rc),
+		"partition=%s logins=%d codes=%d 2fa=%s%s%s%s%s ms=%ld",
+		c.service, user_log, c.rhost,
+		rc == ALZ_OK ? "success" : res.deny_reason[0] != '\0' ? "denied" : alz_rc_name(rc),
 		alz_via_name(res.via), res.o.status,
 		res.o.err.code[0] != '\0' ? res.o.err.code : "-",
-		rc == ALZ_OK ? alz_user_type_name(res.user_type) : "-",
+		res.user_type != ALZ_UT_UNKNOWN ? alz_user_type_name(res.user_type) : "-",
+		part_log[0] != '\0' ? part_log : "-",
 		res.trace.login_calls, res.trace.code_calls,
 		res.trace.local_totp ? (res.trace.remote_2fa ? "api+local" : "local") :
 		(res.trace.remote_2fa ? "api" : "none"),
 		res.offline_reason[0] != '\0' ? " offline-because=" : "", res.offline_reason,
-		ms_since(&t0));
+		res.deny_reason[0] != '\0' ? " reason=" : "", res.deny_reason, ms_since(&t0));
 	if (rc != ALZ_OK) {
-		explain(&c, &res.o);
+		if (res.deny_msg[0] != '\0')
+			say(&c, PAM_ERROR_MSG, "%s", res.deny_msg);
+		else
+			explain(&c, &res.o);
 		ret = pam_code(rc);
 		goto out;
 	}
-	/* the account phase decides too; refusing here as well keeps auth-only stacks safe */
-	ret = allow(&c, user_log, "auth", res.user_type, res.partition_id);
-	if (ret != PAM_SUCCESS)
-		goto out;
 
 	facts = calloc(1, sizeof(*facts));
 	if (facts == NULL) {
@@ -695,9 +727,79 @@ out:
 PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_IGNORE;
+	struct alz_outcome o;
+	struct ctx c;
+	const char *old_pw = NULL, *new_pw = NULL;
+	char user_log[80], msg[160];
+	enum alz_rc rc;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	ret = phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	if (flags & PAM_PRELIM_CHECK) {
+		/* collect the current password; the API judges it in the update, once */
+		ret = pam_get_authtok(pamh, PAM_OLDAUTHTOK, &old_pw, NULL);
+		if (ret == PAM_SUCCESS && (old_pw == NULL || old_pw[0] == '\0'))
+			ret = PAM_AUTHTOK_RECOVERY_ERR;
+		goto out;
+	}
+	if ((flags & PAM_UPDATE_AUTHTOK) == 0) {
+		ret = PAM_SERVICE_ERR;
+		goto out;
+	}
+	ret = pam_get_authtok(pamh, PAM_OLDAUTHTOK, &old_pw, NULL);
+	if (ret != PAM_SUCCESS)
+		goto out;
+	if (old_pw == NULL || old_pw[0] == '\0') {
+		ret = PAM_AUTHTOK_RECOVERY_ERR;
+		goto out;
+	}
+	/* asks twice ("Retype new password"); use_authtok takes a stacked one */
+	ret = pam_get_authtok(pamh, PAM_AUTHTOK, &new_pw, NULL);
+	if (ret != PAM_SUCCESS)
+		goto out;
+	if (new_pw == NULL || new_pw[0] == '\0') {
+		ret = PAM_AUTHTOK_ERR;
+		goto out;
+	}
+	rc = alz_password_policy(new_pw, msg, sizeof(msg));
+	if (rc == ALZ_OK && strcmp(new_pw, old_pw) == 0) {
+		snprintf(msg, sizeof(msg), "The new password must differ from the current one.");
+		rc = ALZ_ERR_POLICY;
+	}
+	if (rc != ALZ_OK) {
+		say(&c, PAM_ERROR_MSG, "%s", msg);
+		alz_log(&c.lg, LOG_NOTICE, "chauthtok service=%s user=%s result=local-policy "
+			"(no request sent): %s", c.service, user_log, msg);
+		ret = pam_code_for(rc, true);
+		pam_set_item(pamh, PAM_AUTHTOK, NULL);	/* let the application ask again */
+		goto out;
+	}
+	rc = alz_password_change(&c.cfg, &c.lg, c.user, old_pw, new_pw, 0, &o);
+	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
+		"chauthtok service=%s user=%s result=%s status=%ld code=%s", c.service, user_log,
+		rc == ALZ_OK ? "changed" : alz_rc_name(rc), o.status,
+		o.err.code[0] != '\0' ? o.err.code : "-");
+	switch (rc) {
+	case ALZ_OK:
+		say(&c, PAM_TEXT_INFO, "Your Alianza password has been changed.");
+		break;
+	case ALZ_ERR_DENIED:
+		say(&c, PAM_ERROR_MSG, "The current password is wrong.");
+		break;
+	case ALZ_ERR_POLICY:
+		say(&c, PAM_ERROR_MSG, "The new password was refused: %s",
+		    o.err.message[0] != '\0' ? o.err.message : "it does not meet the password policy.");
+		break;
+	default:
+		explain(&c, &o);
+		break;
+	}
+	ret = pam_code_for(rc, true);
+out:
+	alz_outcome_free(&o);
+	ctx_free(&c);
+	return ret;
 }
