@@ -2,6 +2,8 @@
 #ifndef ALZ_API_H
 #define ALZ_API_H
 
+#include <stdbool.h>
+
 #include "alz_http.h"
 #include "alz_reply.h"
 
@@ -24,7 +26,14 @@ enum alz_rc alz_api_2fa(struct alz_http *h, const char *api_user,
 			const char *session_id, const char *code,
 			struct alz_outcome *o);
 
-/* PUT path_logout with the token header. */
+/* POST path_jwt {token}; the success must name API_USER. The signature is the API's to check. */
+enum alz_rc alz_api_jwt(struct alz_http *h, const char *api_user, const char *jwt,
+			struct alz_outcome *o);
+
+/* True when S has a JWT's shape: three non-empty base64url parts, a JSON header. */
+bool alz_jwt_shaped(const char *s);
+
+/* PUT path_logout with the token header; retried on 5xx/429 inside the deadline. */
 enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
 			   struct alz_outcome *o);
 

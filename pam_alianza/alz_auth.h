@@ -22,6 +22,7 @@ struct alz_auth_trace {
 	int code_calls;		/* POST path_2fa sent */
 	bool remote_2fa;	/* the API asked for a code */
 	bool local_totp;	/* the host asked for its own code */
+	bool jwt;		/* the answer was a JWT, sent to path_jwt */
 };
 
 /*

@@ -71,6 +71,12 @@ struct alz_config {
 	unsigned long offline_max_failures;	/* wrong offline passwords before a pause */
 	long offline_failure_delay;	/* seconds of that pause */
 
+	/* lockout and SSO */
+	unsigned long throttle_failures;	/* wrong passwords per user before the host stops asking; 0 off */
+	long throttle_interval;	/* seconds in which they count */
+	long throttle_unlock;	/* seconds the host then refuses without asking the API */
+	bool jwt_login;		/* a pasted JWT goes to path_jwt */
+
 	/* who may log in, and with which groups */
 	unsigned long allowed_types;	/* bit (1 << enum alz_user_type) per type */
 	char *allowed_partitions;	/* "p1, p2"; "*" any; NULL: nobody (refused, logged) */

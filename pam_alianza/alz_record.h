@@ -12,6 +12,7 @@
 #define ALZ_MAX_TOKENS 8		/* live logins kept per user for logout */
 #define ALZ_MAX_RECORD (96 * 1024)	/* bytes of a record file */
 #define ALZ_SESSION_ID_LEN 32		/* hex characters */
+#define ALZ_MAX_FAIL_TIMES 100		/* throttle_failures' upper bound */
 
 struct alz_token {
 	char session[ALZ_SESSION_ID_LEN + 1];	/* "" until a session claims it */
@@ -34,6 +35,8 @@ struct alz_record {
 	time_t offline_fail_at;
 	struct alz_token tokens[ALZ_MAX_TOKENS];
 	size_t ntokens;
+	time_t fail_times[ALZ_MAX_FAIL_TIMES];	/* recent wrong passwords (throttle) */
+	size_t nfail;
 };
 
 /* Serialise R; *JSON holds tokens: free it with alz_secret_free(). */

@@ -2,6 +2,7 @@
 #ifndef ALZ_REPLY_H
 #define ALZ_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "alz_config.h"
@@ -18,6 +19,7 @@ struct alz_login {
 	long expires_in;	/* seconds */
 	enum alz_user_type user_type;
 	char *user_name;	/* as the API spells it */
+	bool name_from_reply;	/* false: the reply did not say, user_name is what we asked */
 	char *user_id;
 	char *partition_id;
 	char *partition_name;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "alz_api.h"
 #include "alz_request.h"
@@ -69,22 +70,105 @@ alz_api_2fa(struct alz_http *h, const char *api_user, const char *session_id,
 	return login_exchange(h, ALZ_P_2FA, body, api_user, o);
 }
 
+/* Idempotent calls only: a retry can never cost the user one of the API's tries. */
+#define LOGOUT_ATTEMPTS 3
+#define BACKOFF_MS 200	/* then 400 */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 enum alz_rc
 alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 {
 	struct alz_http_reply r;
+	long start = now_ms(), wait;
+	enum alz_rc rc;
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		outcome_reset(o);
+		rc = alz_http_call(h, "PUT", ALZ_P_LOGOUT, NULL, token, &r);
+		o->elapsed_ms = r.elapsed_ms;
+		if (rc == ALZ_OK) {
+			o->status = r.status;
+			o->retry_after = r.retry_after;
+			rc = alz_reply_status(h->cfg, r.status, r.body.data, r.body.len, &o->err);
+		}
+		alz_http_reply_free(&r);
+		o->rc = rc;
+		/* only a 5xx or a 429 is worth another try */
+		if (!((rc == ALZ_ERR_UNAVAILABLE && o->status >= 500) || rc == ALZ_ERR_RATE_LIMITED) ||
+		    attempt + 1 >= LOGOUT_ATTEMPTS)
+			break;
+		wait = o->retry_after >= 0 ? o->retry_after * 1000 : (long)BACKOFF_MS << attempt;
+		/* all tries together stay inside one call's deadline */
+		if (now_ms() - start + wait + 100 > h->cfg->timeout_ms)
+			break;
+		alz_api_error_free(&o->err);
+		sleep_ms(wait);
+	}
+	return rc;
+}
+
+bool
+alz_jwt_shaped(const char *s)
+{
+	size_t len = strlen(s), i, part = 0, partlen = 0;
+
+	/* base64url of '{"' starts every JWT header */
+	if (len < 16 || len > 8192 || strncmp(s, "eyJ", 3) != 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		char ch = s[i];
+
+		if (ch == '.' || ch == '\0') {
+			if (partlen == 0)
+				return false;
+			part++;
+			partlen = 0;
+			continue;
+		}
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '_'))
+			return false;
+		partlen++;
+	}
+	return part == 3;
+}
+
+enum alz_rc
+alz_api_jwt(struct alz_http *h, const char *api_user, const char *jwt, struct alz_outcome *o)
+{
+	char *body = NULL;
 	enum alz_rc rc;
 
 	outcome_reset(o);
-	rc = alz_http_call(h, "PUT", ALZ_P_LOGOUT, NULL, token, &r);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
-		rc = alz_reply_status(h->cfg, r.status, r.body.data, r.body.len, &o->err);
+	rc = alz_request_jwt(h->cfg, jwt, &body);
+	if (rc != ALZ_OK) {
+		o->rc = rc;
+		return rc;
 	}
-	alz_http_reply_free(&r);
-	o->rc = rc;
+	rc = login_exchange(h, ALZ_P_JWT, body, api_user, o);
+	/* the token names its user; a success that does not say who is no success */
+	if (rc == ALZ_OK && !o->login.name_from_reply) {
+		alz_login_free(&o->login);
+		rc = o->rc = ALZ_ERR_BAD_REPLY;
+	}
 	return rc;
 }
 

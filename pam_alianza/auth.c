@@ -101,7 +101,13 @@ alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 		goto out;
 	had_appended = appended != NULL;
 	trace->login_calls++;
-	rc = alz_api_login(h, api_user, password, o);
+	if (cfg->jwt_login && alz_jwt_shaped(answer)) {
+		/* an SSO user pasted a token: it goes to path_jwt, never as a password */
+		trace->jwt = true;
+		rc = alz_api_jwt(h, api_user, answer, o);
+	} else {
+		rc = alz_api_login(h, api_user, password, o);
+	}
 	if (rc != ALZ_ERR_2FA_REQUIRED)
 		goto out;
 	trace->remote_2fa = true;

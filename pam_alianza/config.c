@@ -61,6 +61,11 @@ static const struct key keys[] = {
 	{ "offline_max_failures", K_UINT, OFF(offline_max_failures), "3", 1, 100 },
 	{ "offline_failure_delay", K_DURATION, OFF(offline_failure_delay), "300", 0, 86400 },
 
+	{ "throttle_failures", K_UINT, OFF(throttle_failures), "0", 0, 100 },
+	{ "throttle_interval", K_DURATION, OFF(throttle_interval), "900", 1, 86400 },
+	{ "throttle_unlock", K_DURATION, OFF(throttle_unlock), "600", 1, 86400 },
+	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0 },
+
 	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0 },
 	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0 },
 	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000 },

@@ -74,6 +74,7 @@ enum update {
 	UPD_SUCCESS,		/* a cached or offline success */
 	UPD_OFFLINE_FAIL,	/* a wrong offline password */
 	UPD_FORGET,		/* the API refused the user: no more offline or cached */
+	UPD_THROTTLE_FAIL,	/* a wrong password: one more for the local throttle */
 };
 
 static void
@@ -90,12 +91,21 @@ update_record(const struct alz_cache *cache, const char *user, enum update what,
 	if (!cache->usable)
 		return;
 	/* hash before taking the lock: it is the slow part */
-	if (what == UPD_ONLINE && (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
+	if (what == UPD_ONLINE && password != NULL &&
+	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
 	    alz_verifier_make(password, &verifier) != ALZ_OK)
 		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
 	if (alz_cache_lock(cache, user, &lock) != ALZ_OK)
 		goto out;
 	have = alz_cache_load(cache, user, &r) == ALZ_OK;
+	if (!have && what == UPD_THROTTLE_FAIL) {
+		/* counting needs a record even for a user who never got in */
+		r.local_user = strdup(user);
+		r.api_user = strdup(user);
+		if (r.local_user == NULL || r.api_user == NULL)
+			goto out_free;
+		have = true;
+	}
 	if (!have && what != UPD_ONLINE)
 		goto out_unlock;
 	switch (what) {
@@ -111,11 +121,23 @@ update_record(const struct alz_cache *cache, const char *user, enum update what,
 		r.auth_at = now;
 		r.offline_failures = 0;
 		r.offline_fail_at = 0;
+		r.nfail = 0;
 		alz_record_prune(&r, now);
 		break;
 	case UPD_OFFLINE_FAIL:
 		r.offline_failures++;
 		r.offline_fail_at = now;
+		break;
+	case UPD_THROTTLE_FAIL:
+		if (r.nfail == ALZ_MAX_FAIL_TIMES) {
+			memmove(&r.fail_times[0], &r.fail_times[1],
+				(ALZ_MAX_FAIL_TIMES - 1) * sizeof(r.fail_times[0]));
+			r.nfail--;
+		}
+		r.fail_times[r.nfail++] = now;
+		/* a wrong password is a 401 too: the verifier goes as with UPD_FORGET */
+		free(r.verifier);
+		r.verifier = NULL;
 		break;
 	case UPD_FORGET:
 		if (r.verifier == NULL)
@@ -150,6 +172,32 @@ logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *lo
 	alz_outcome_free(&o);
 	alz_secret_free(login->token);
 	login->token = NULL;
+}
+
+/*
+ * pam_faillock's rule, in front of the API: throttle_failures wrong
+ * passwords within throttle_interval, and the host refuses for
+ * throttle_unlock seconds after the last one without asking the API.
+ */
+static bool
+throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now, long *wait)
+{
+	size_t i, n = 0;
+	time_t last = 0;
+
+	if (cfg->throttle_failures == 0)
+		return false;
+	for (i = 0; i < r->nfail; i++) {
+		if (r->fail_times[i] > now || now - r->fail_times[i] > cfg->throttle_interval)
+			continue;
+		n++;
+		if (r->fail_times[i] > last)
+			last = r->fail_times[i];
+	}
+	if (n < cfg->throttle_failures || now - last >= cfg->throttle_unlock)
+		return false;
+	*wait = cfg->throttle_unlock - (now - last);
+	return true;
 }
 
 /* The cached re-auth window: ALZ_OK without a request, or anything else to go online. */
@@ -203,7 +251,8 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	struct alz_record rec;
 	struct alz_http http;
 	char *api_user = NULL, *password = NULL, *code = NULL;
-	bool have_rec = false, counted = false;
+	bool have_rec = false, counted = false, is_jwt = false;
+	long wait = 0;
 	time_t now = time(NULL);
 	enum alz_rc rc;
 	int lock = -1;
@@ -226,7 +275,22 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		alz_cache_unlock(lock);
 	}
 
-	if (have_rec && try_cached(cfg, &rec, password, now) == ALZ_OK) {
+	if (have_rec && throttled(cfg, &rec, now, &wait)) {
+		char msg[120];
+
+		snprintf(msg, sizeof(msg), "Too many failed logins on this host. Try again in %ld seconds.",
+			 wait);
+		if (io != NULL && io->tell != NULL)
+			io->tell(io->ctx, true, msg);
+		alz_log(lg, LOG_NOTICE, "throttle: %lu wrong passwords within %ld s; no request sent",
+			cfg->throttle_failures, cfg->throttle_interval);
+		snprintf(res->deny_reason, sizeof(res->deny_reason), "local throttle");
+		rc = ALZ_ERR_RATE_LIMITED;
+		goto out;
+	}
+	/* a pasted JWT is no password: no cached, offline or verifier use of it */
+	is_jwt = cfg->jwt_login && alz_jwt_shaped(answer);
+	if (have_rec && !is_jwt && try_cached(cfg, &rec, password, now) == ALZ_OK) {
 		res->via = ALZ_VIA_CACHED;
 		take_facts(res, rec.user_type, rec.partition_id, rec.partition_name, rec.user_id);
 		rc = ALZ_OK;
@@ -248,15 +312,16 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 			logout_now(&http, lg, &res->o.login);
 		if (rc != ALZ_OK)
 			goto out;
-		update_record(&cache, local_user, UPD_ONLINE, res, password);
+		update_record(&cache, local_user, UPD_ONLINE, res, is_jwt ? NULL : password);
 		goto second_factor;
 	}
 	if (rc == ALZ_ERR_DENIED || rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
 		/* after a 401/403/404 for this user no password of theirs is trusted offline */
-		update_record(&cache, local_user, UPD_FORGET, res, NULL);
+		update_record(&cache, local_user, rc == ALZ_ERR_DENIED && cfg->throttle_failures > 0 ?
+			      UPD_THROTTLE_FAIL : UPD_FORGET, res, NULL);
 		goto out;
 	}
-	if (!unreachable(rc) || cfg->offline_window <= 0)
+	if (!unreachable(rc) || cfg->offline_window <= 0 || is_jwt)
 		goto out;
 
 	snprintf(res->offline_reason, sizeof(res->offline_reason), "%s", alz_rc_name(rc));

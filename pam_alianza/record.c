@@ -53,6 +53,12 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		     add_str(t, "token", r->tokens[i].token) &&
 		     add_num(t, "expiresAt", (double)r->tokens[i].expires_at);
 	}
+	arr = ok ? cJSON_AddArrayToObject(o, "failTimes") : NULL;
+	ok = arr != NULL;
+	for (i = 0; ok && i < r->nfail; i++) {
+		t = cJSON_CreateNumber((double)r->fail_times[i]);
+		ok = t != NULL && cJSON_AddItemToArray(arr, t);
+	}
 	if (ok)
 		*json = cJSON_PrintUnformatted(o);
 	alz_json_free(o);
@@ -155,6 +161,18 @@ out_token:
 		tk->token = NULL;
 		goto out;
 	}
+	/* optional: records written before the throttle existed have none */
+	arr = cJSON_GetObjectItemCaseSensitive(o, "failTimes");
+	if (arr != NULL) {
+		if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > ALZ_MAX_FAIL_TIMES)
+			goto out;
+		cJSON_ArrayForEach(t, arr) {
+			if (!cJSON_IsNumber(t) || !isfinite(t->valuedouble) || t->valuedouble < 0 ||
+			    t->valuedouble > MAX_TIME)
+				goto out;
+			r->fail_times[r->nfail++] = (time_t)t->valuedouble;
+		}
+	}
 	rc = ALZ_OK;
 out:
 	free(type);
@@ -215,6 +233,7 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	r->auth_at = now;
 	r->offline_failures = 0;
 	r->offline_fail_at = 0;
+	r->nfail = 0;
 	alz_record_prune(r, now);
 	if (r->ntokens == ALZ_MAX_TOKENS) {
 		/* the oldest login never opened a session: let its token expire on its own */

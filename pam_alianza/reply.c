@@ -163,6 +163,7 @@ read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_u
 		free(user_name);
 		return ALZ_ERR_BAD_REPLY;
 	}
+	login->name_from_reply = user_name != NULL;
 	if (user_name == NULL && expect_user != NULL) {
 		user_name = strdup(expect_user);
 		if (user_name == NULL)
