@@ -18,6 +18,7 @@ if ! sh tests/build.sh; then
     summary 0 1
     exit 1
 fi
+rm -f test-suite.log	# a stale one must never be counted
 make -j"$(nproc)" check >tests/check.out 2>&1
 rc=$?
 # per-test results as the TAP driver counted them

@@ -407,7 +407,11 @@ test_record_login(void)
 {
 	char tok[] = "new-token", uname[] = "api-alice", uid[] = "u-1", pid[] = "p-1",
 	     pname[] = "Partition";
-	struct alz_login login = { tok, 3600, ALZ_UT_MANAGEMENT, uname, uid, pid, pname };
+	struct alz_login login = {
+		.token = tok, .expires_in = 3600, .user_type = ALZ_UT_MANAGEMENT,
+		.user_name = uname, .name_from_reply = true, .user_id = uid,
+		.partition_id = pid, .partition_name = pname,
+	};
 	struct alz_record r;
 	char name[32];
 	size_t i;
