@@ -51,6 +51,13 @@ enum alz_rc alz_cache_load(const struct alz_cache *c, const char *user, struct a
 enum alz_rc alz_cache_store(const struct alz_cache *c, const char *user,
 			    const struct alz_record *r);
 
+/* The user name a record file name "u.<encoded>.json" stands for; false if it is none. */
+bool alz_cache_name_decode(const char *file_name, char *user, size_t cap);
+
+/* Call FN for each user with a record file in the cache (sorted by file name). */
+enum alz_rc alz_cache_each(const struct alz_cache *c,
+			   void (*fn)(void *ctx, const char *user), void *ctx);
+
 /* Delete USER's record (and lock file). */
 enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user);
 

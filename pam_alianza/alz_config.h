@@ -60,6 +60,7 @@ struct alz_config {
 	long timeout_ms;	/* total deadline of one HTTP exchange */
 	char *user_template;	/* local user -> API userName, "%u" */
 	unsigned long min_uid;
+	char *ignore_users;	/* local users never handled (break-glass accounts) */
 	bool debug;
 
 	/* cache and the windows it allows */

@@ -1,6 +1,7 @@
 /* cache.c - the root-owned cache directory: trust checks, per-user locks, atomic records. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -323,5 +324,70 @@ alz_cache_remove(const struct alz_cache *c, const char *user)
 		return ALZ_ERR_SYSTEM;
 	if (file_path(c, user, ".lock", path, sizeof(path)) == ALZ_OK)
 		unlink(path);
+	return ALZ_OK;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+bool
+alz_cache_name_decode(const char *file_name, char *user, size_t cap)
+{
+	size_t len = strlen(file_name), i, o = 0;
+	int hi, lo;
+
+	if (len < 8 || strncmp(file_name, "u.", 2) != 0 || strcmp(file_name + len - 5, ".json") != 0)
+		return false;
+	for (i = 2; i < len - 5; i++) {
+		if (o + 1 >= cap)
+			return false;
+		if (file_name[i] != '%') {
+			user[o++] = file_name[i];
+			continue;
+		}
+		if (i + 2 >= len - 5)
+			return false;
+		hi = hexval(file_name[i + 1]);
+		lo = hexval(file_name[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return false;
+		user[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	user[o] = '\0';
+	return o > 0;
+}
+
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+enum alz_rc
+alz_cache_each(const struct alz_cache *c, void (*fn)(void *ctx, const char *user), void *ctx)
+{
+	struct dirent **list = NULL;
+	char user[ALZ_MAX_CACHE_NAME + 1];
+	int n, i;
+
+	if (!c->usable)
+		return ALZ_ERR_NO_USER;
+	n = scandir(c->cfg->cache_dir, &list, NULL, by_name);
+	if (n < 0)
+		return ALZ_ERR_SYSTEM;
+	for (i = 0; i < n; i++) {
+		if (alz_cache_name_decode(list[i]->d_name, user, sizeof(user)))
+			fn(ctx, user);
+		free(list[i]);
+	}
+	free(list);
 	return ALZ_OK;
 }

@@ -51,6 +51,7 @@ static const struct key keys[] = {
 	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300 },
 	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
 	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },
+	{ "ignore_users", K_GROUPS, OFF(ignore_users), NULL, 0, 0 },
 	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
 
 	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0 },
@@ -265,9 +266,11 @@ alz_list_next(const char **p, char *buf, size_t cap)
 		return false;
 	}
 	len = strcspn(s, " ,\t");
-	*p = s + len;
-	if (len >= cap)
+	if (len >= cap) {
+		*p = s;	/* stay on it: a caller's end check must not pass it by */
 		return false;
+	}
+	*p = s + len;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return true;
@@ -285,29 +288,34 @@ alz_list_has(const char *list, const char *item)
 	return false;
 }
 
-/* Group names as shadow-utils takes them; partition ids: any visible ASCII. */
+/*
+ * Group names as shadow-utils takes them; partition ids: any visible ASCII.
+ * Every item is measured here, so alz_list_next() never meets one too long.
+ */
 static bool
 valid_list(const char *v, bool groups)
 {
-	char buf[ALZ_MAX_LIST_ITEM];
 	const char *p = v, *c;
+	size_t len;
 	unsigned n = 0;
 
 	if (!printable_ascii_spaces(v))
 		return false;
-	while (alz_list_next(&p, buf, sizeof(buf))) {
-		n++;
-		if (groups) {
-			if (strlen(buf) > 32 || buf[0] == '-')
+	for (;;) {
+		p += strspn(p, " ,\t");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " ,\t");
+		if (len >= ALZ_MAX_LIST_ITEM || (groups && (len > 32 || p[0] == '-')))
+			return false;
+		for (c = p; groups && c < p + len; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
 				return false;
-			for (c = buf; *c != '\0'; c++)
-				if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-				      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
-					return false;
-		}
+		p += len;
+		n++;
 	}
-	/* stopped early on an over-long item, or nothing at all */
-	return *p == '\0' && n > 0 && n <= 32;
+	return n > 0 && n <= 32;
 }
 
 static bool
@@ -475,6 +483,8 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		return ALZ_OK;
 	case K_GROUPS:
 	case K_PARTITIONS:
+		if (*value == '\0')
+			return set_string(cfg, k, value);	/* empty: none (NULL) */
 		if (!valid_list(value, k->type == K_GROUPS)) {
 			bad_value(lg, source, line, key, k->type == K_GROUPS ?
 				  "must be a comma-separated list of group names ([A-Za-z0-9_.-], "

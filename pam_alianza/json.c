@@ -46,7 +46,8 @@ has_nul_escape(const char *s, size_t len)
 cJSON *
 alz_json_parse(const char *text, size_t len)
 {
-	if (text == NULL || len == 0 || text[len] != '\0' || memchr(text, '\0', len) != NULL ||
+	/* the NUL search first: a caller's LEN that already counts the NUL stops here */
+	if (text == NULL || len == 0 || memchr(text, '\0', len) != NULL || text[len] != '\0' ||
 	    has_nul_escape(text, len))
 		return NULL;
 	/* len + 1: cJSON must see the NUL to refuse a trailing second document */

@@ -5,6 +5,9 @@
 
 #include "alz_log.h"
 
+static void syslog_sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 syslog_sink(void *ctx, int prio, const char *fmt, va_list ap)
 {

@@ -47,6 +47,9 @@ struct facts {
 	char user_id[ALZ_MAX_FACT + 1];
 };
 
+static void pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
 {
@@ -189,6 +192,7 @@ ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **ar
 		rc = alz_config_finish(&c->cfg, conf, &c->lg);
 	if (rc != ALZ_OK) {
 		pam_syslog(pamh, LOG_ERR, "configuration %s unusable; refusing to run", conf);
+		alz_config_free(&c->cfg);
 		return PAM_SERVICE_ERR;
 	}
 	if (c->cfg.debug)
@@ -316,7 +320,8 @@ local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
 	}
 	if (pw == NULL)
 		return ALZ_ERR_NO_USER;
-	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid)
+	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid ||
+	    alz_list_has(c->cfg.ignore_users, pw->pw_name))
 		return ALZ_SKIP;
 	return ALZ_OK;
 }

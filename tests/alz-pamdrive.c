@@ -52,7 +52,9 @@ static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
 	struct pam_response *r;
-	char line[1024];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n_read;
 	int i;
 
 	(void)data;
@@ -66,7 +68,9 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 			printf("PROMPT-%s: %s\n", msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ? "OFF" : "ON",
 			       msg[i]->msg);
 			fflush(stdout);
-			if (fgets(line, sizeof(line), stdin) == NULL)
+			/* getline: a 4 KiB answer reaches PAM whole, not cut at a buffer */
+			n_read = getline(&line, &cap, stdin);
+			if (n_read < 0)
 				goto fail;
 			line[strcspn(line, "\n")] = '\0';
 			r[i].resp = strdup(line);
@@ -83,9 +87,11 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 			goto fail;
 		}
 	}
+	free(line);
 	*resp = r;
 	return PAM_SUCCESS;
 fail:
+	free(line);
 	for (i = 0; i < n; i++)
 		free(r[i].resp);
 	free(r);
@@ -100,7 +106,8 @@ main(int argc, char **argv)
 	pam_handle_t *pamh = NULL;
 	int opt, flags = 0, env = 0, groups = 0, all_ok = 1, ret, i;
 
-	while ((opt = getopt(argc, argv, "d:r:seg")) != -1) {
+	/* "+": stop at the service name, so a user name may start with '-' */
+	while ((opt = getopt(argc, argv, "+d:r:seg")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 'r': rhost = optarg; break;

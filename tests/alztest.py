@@ -25,6 +25,13 @@ SRCDIR = os.environ.get("ALZ_SRCDIR", os.path.abspath(os.path.join(os.path.dirna
 MODULE = os.path.join(BUILDDIR, "pam_alianza", ".libs", "pam_alianza.so")
 DRIVER = os.path.join(BUILDDIR, "tests", "alz-pamdrive")
 PYTHON = "/usr/bin/python3"
+# ALZ_WRAP: a command prefix for every driver run (check.sh sets a valgrind line);
+# ALZ_SANITIZED=1: the build has ASan/UBSan (sshd and sudo cannot load it).
+WRAP = os.environ.get("ALZ_WRAP", "").split()
+SANITIZED = os.environ.get("ALZ_SANITIZED") == "1"
+# deadlines measured from outside stretch under valgrind
+TIME_SCALE = 8.0 if WRAP else 1.0
+TOOL_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 # Local test accounts: name -> uid (the mock's users.json holds their API side).
 LOCAL_USERS = {
@@ -146,6 +153,8 @@ class Bed:
         # wherever the checkout lives: a namespace-private tmpfs on /mnt
         run(["mount", "-t", "tmpfs", "-o", "mode=755,size=64m", "tmpfs", "/mnt"])
         self.cache = "/mnt/alz-cache"
+        self.runs = 0
+        self.tool_errors = []
         self.mock = None
         # a test that dies half-way must not leave the mock running
         atexit.register(self.stop_mock)
@@ -274,8 +283,10 @@ class Bed:
     def conf(self, mode=0o600, **keys):
         """Write a config file with KEYS over sane test defaults; returns its path."""
         self.nconf += 1
-        values = {"base_url": self.url(), "ca_file": self.ca, "connect_timeout": "2",
-                  "timeout": "3", "debug": "yes", "cache_dir": self.cache,
+        # valgrind makes a TLS handshake ~20x slower: stretch the default deadlines
+        values = {"base_url": self.url(), "ca_file": self.ca,
+                  "connect_timeout": str(int(2 * TIME_SCALE)), "timeout": str(int(3 * TIME_SCALE)),
+                  "debug": "yes", "cache_dir": self.cache,
                   "allowed_partitions": "p-main"}
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
@@ -313,7 +324,7 @@ class Bed:
             confdir=None, service="alz-test", rhost=None, silent=False, env=None, timeout=60):
         if confdir is None:
             confdir = self.service(conf or self.conf(), args=args, name=service)
-        cmd = [DRIVER, "-d", confdir]
+        cmd = WRAP + [DRIVER, "-d", confdir]
         if rhost:
             cmd += ["-r", rhost]
         if silent:
@@ -322,11 +333,19 @@ class Bed:
         stdin = "".join(a + "\n" for a in answers)
         t0 = time.monotonic()
         p = subprocess.run(cmd, input=stdin.encode("utf-8", "surrogateescape"),
-                           capture_output=True, timeout=timeout, env=env)
+                           capture_output=True, timeout=timeout * TIME_SCALE, env=env)
         elapsed = time.monotonic() - t0
         p.stdout = p.stdout.decode("utf-8", "replace")
         p.stderr = p.stderr.decode("utf-8", "replace")
+        self.note_tools(p.returncode, p.stderr, cmd)
         return Result(p, elapsed, list(ops))
+
+    def note_tools(self, returncode, stderr, cmd):
+        """Remember any sanitizer or valgrind report of a driver run (finish() turns them into a check)."""
+        self.runs += 1
+        # valgrind runs with --error-exitcode=99; the sanitizers print a report
+        if returncode == 99 or any(m in stderr for m in TOOL_MARKERS):
+            self.tool_errors.append("%s\n%s" % (" ".join(cmd[-3:]), stderr[-3000:]))
 
     def close(self):
         self.stop_mock()
@@ -335,6 +354,16 @@ class Bed:
         except OSError:
             pass
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def finish(bed, t):
+    """End a PAM-level test: one check that no driver run drew a sanitizer or
+    valgrind report, then clean up and exit with the TAP verdict."""
+    label = "valgrind" if WRAP else ("ASan/UBSan" if SANITIZED else "sanitizer")
+    t.ok(not bed.tool_errors, "no %s report in %d driver runs" % (label, bed.runs),
+         "\n---\n".join(bed.tool_errors[:3]))
+    bed.close()
+    sys.exit(t.done())
 
 
 def totp(hex_secret, offset=0, digits=6, now=None):

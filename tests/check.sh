@@ -1,44 +1,103 @@
 #!/bin/sh
-# check.sh - the whole test suite from a clean checkout: deps, build, make check, one summary line.
-# Prints "N passed, N failed[, N skipped]" last; exits non-zero when anything failed.
+# check.sh - the whole test suite from a clean checkout, as CI runs it (Debian 12, root).
+#
+#   1. default build (strong warnings, -Werror): every test
+#   2. ASan + UBSan build: every test (real sshd/sudo skipped: they cannot load an ASan module)
+#   3. valgrind (--leak-check=full, --error-exitcode): unit and PAM-level tests, default build
+#   4. fuzz smoke: each libFuzzer target for a few seconds (clang build; `make fuzz` runs long)
+#
+# Prints one line per pass, and last "N passed, N failed, N skipped" summed over all passes.
+# Exits non-zero when anything failed. ALZ_PASSES="default asan valgrind fuzz" picks passes.
 set -u
 cd "$(dirname "$0")/.."
+PASSES=${ALZ_PASSES:-default asan valgrind fuzz}
+JOBS=$(nproc)
+PASS=0 FAIL=0 SKIP=0
 
-summary() {
-    echo "$1 passed, $2 failed${3:+, $3 skipped}"
+finish() {
+    echo "$PASS passed, $FAIL failed, $SKIP skipped"
+    [ "$FAIL" -eq 0 ]
+    exit
+}
+
+# count DIR LABEL RC: add DIR/test-suite.log's counts (tap-driver: one per test point)
+count() {
+    log=$1/test-suite.log
+    if [ ! -f "$log" ]; then
+        echo "$2: no test-suite.log (build or harness failure); see $1/check.out"
+        tail -30 "$1/check.out"
+        FAIL=$((FAIL + 1))
+        return
+    fi
+    n() { sed -n "s/^# $1: *\([0-9]*\)$/\1/p" "$log" | head -1; }
+    p=$(( $(n PASS) + $(n XFAIL) )); f=$(( $(n FAIL) + $(n XPASS) + $(n ERROR) )); s=$(n SKIP)
+    if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1	# make check failed for a reason the counts do not show
+    fi
+    echo "$2: $p passed, $f failed, $s skipped"
+    if [ "$f" -ne 0 ]; then
+        grep -E '^(FAIL|XPASS|ERROR):' "$1/check.out" | head -40
+        for l in "$1"/tests/*.log; do
+            grep -E '^(not ok|Bail out)' -A12 "$l" 2>/dev/null | head -60
+        done
+    fi
+    PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
+}
+
+# suite LABEL DIR [VAR=value...] [-- TARGET]: make check (or TARGET) in DIR
+suite() {
+    label=$1 dir=$2 target=check
+    shift 2
+    vars=""
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do vars="$vars $1"; shift; done
+    [ $# -gt 1 ] && target=$2
+    rm -f "$dir/test-suite.log"	# a stale one must never be counted
+    # shellcheck disable=SC2086
+    (cd "$dir" && env $vars make -j"$JOBS" "$target") >"$dir/check.out" 2>&1
+    count "$dir" "$label" $?
+}
+
+build() { # DIR LABEL [configure flags]
+    dir=$1 label=$2
+    shift 2
+    if ! sh tests/build.sh "$dir" "$@" >"$dir.build.log" 2>&1; then
+        echo "$label: build failed"; tail -40 "$dir.build.log"
+        FAIL=$((FAIL + 1))
+        return 1
+    fi
 }
 
 if ! sh tests/deps.sh; then
-    echo "check.sh: could not install dependencies" >&2
-    summary 0 1
-    exit 1
+    echo "check.sh: could not install dependencies"
+    FAIL=$((FAIL + 1)); finish
 fi
-if ! sh tests/build.sh; then
-    echo "check.sh: build failed" >&2
-    summary 0 1
-    exit 1
-fi
-rm -f test-suite.log	# a stale one must never be counted
-make -j"$(nproc)" check >tests/check.out 2>&1
-rc=$?
-# per-test results as the TAP driver counted them
-# per-file results; individual test points only when they did not pass
-grep -E '^(FAIL|XPASS|ERROR|SKIP):' tests/check.out || true
-if [ $rc -ne 0 ] && [ ! -f test-suite.log ]; then
-    tail -40 tests/check.out
-    summary 0 1
-    exit 1
-fi
-count() { sed -n "s/^# $1: *\([0-9]*\)$/\1/p" test-suite.log | head -1; }
-pass=$(count PASS); fail=$(count FAIL); xpass=$(count XPASS); err=$(count ERROR)
-xfail=$(count XFAIL); skip=$(count SKIP)
-failed=$(( ${fail:-0} + ${xpass:-0} + ${err:-0} ))
-if [ "$failed" -ne 0 ]; then
-    # show what failed, without the noise of what passed
-    grep -E '^(not ok|# |ERROR)' tests/*.log 2>/dev/null | grep -v '^[^:]*:# SKIP' | head -100
-fi
-if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
-    failed=1	# make check failed for a reason the counts do not show
-fi
-summary $(( ${pass:-0} + ${xfail:-0} )) "$failed" "${skip:-0}"
-[ "$failed" -eq 0 ]
+
+for pass in $PASSES; do
+    case $pass in
+    default)
+        build build default && suite default build ;;
+    asan)
+        build build-asan asan --enable-asan --enable-ubsan &&
+            suite "asan+ubsan" build-asan ALZ_SANITIZED=1 \
+                ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
+    valgrind)
+        build build default &&
+            suite valgrind build -- check-valgrind ;;
+    fuzz)
+        if build build-fuzz fuzz --enable-fuzz CC=clang; then
+            out=build-fuzz/fuzz-smoke.out
+            sh tests/fuzz/smoke.sh build-fuzz "${ALZ_FUZZ_SECONDS:-10}" >"$out" 2>&1
+            rc=$?
+            p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+            [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+            echo "fuzz smoke: $p passed, $f failed, 0 skipped"
+            grep -E '^(ok|not ok) ' "$out"
+            [ "$f" -ne 0 ] && tail -30 "$out"
+            PASS=$((PASS + p)); FAIL=$((FAIL + f))
+        fi ;;
+    *)
+        echo "check.sh: unknown pass $pass"; FAIL=$((FAIL + 1)) ;;
+    esac
+done
+finish

@@ -5,5 +5,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/deps.sh
-sh tests/build.sh
-ALZ_BUILDDIR="$PWD" ALZ_SRCDIR="$PWD" exec /usr/bin/python3 tests/demo.py
+sh tests/build.sh build
+ALZ_BUILDDIR="$PWD/build" ALZ_SRCDIR="$PWD" exec /usr/bin/python3 tests/demo.py

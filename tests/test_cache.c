@@ -36,6 +36,9 @@
 
 static char logbuf[16384];
 
+static void sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 sink(void *ctx, int prio, const char *fmt, va_list ap)
 {

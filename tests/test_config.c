@@ -12,6 +12,9 @@
 
 static char logbuf[8192];
 
+static void sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 sink(void *ctx, int prio, const char *fmt, va_list ap)
 {
@@ -192,6 +195,13 @@ test_bad(void)
 	expect_bad("field with quote", BASE "field_auth_token = a\"b\n", 2, "field_auth_token");
 	expect_bad("relative ca_file", BASE "ca_file = ca.pem\n", 2, "ca_file");
 	expect_bad("bad proxy scheme", BASE "proxy = ftp://p\n", 2, "proxy");
+	expect_bad("over-long last group name", BASE "groups_management_user = sudo, "
+		   "gggggggggggggggggggggggggggggggggggggggggg\n", 2, "groups_management_user");
+	expect_bad("over-long last partition id", BASE "allowed_partitions = a, "
+		   "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+		   "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+		   "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+		   "pppppppppppppppppppppp\n", 2, "allowed_partitions");
 	expect_bad("duplicate key", BASE "timeout = 5\ntimeout = 6\n", 3, "timeout");
 	expect_bad("non-ASCII key", BASE "t\xc3\xa9meout = 5\n", 2, NULL);
 	expect_bad("no base_url at all", "timeout = 5\n", 0, "base_url");

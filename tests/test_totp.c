@@ -39,6 +39,9 @@ static const struct {
 
 static char logbuf[4096];
 
+static void sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 sink(void *ctx, int prio, const char *fmt, va_list ap)
 {

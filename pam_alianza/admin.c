@@ -1,0 +1,388 @@
+/*
+ * admin.c - pam_alianza-admin: check the setup, try a login, look into the cache.
+ * Built from the same PAM-free library as the module (as Linux-PAM's faillock
+ * command is built beside pam_faillock), so it reads the config exactly as
+ * the module does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alz_cache.h"
+#include "alz_login.h"
+#include "alz_policy.h"
+#include "alz_secret.h"
+#include "alz_totp.h"
+
+/* Exit codes, documented in pam_alianza-admin's usage and pam_alianza(8). */
+enum {
+	EX_OK = 0,		/* all good / login accepted */
+	EX_PROBLEM = 1,		/* check found problems / login refused */
+	EX_USAGE = 2,
+	EX_CONFIG = 3,		/* the configuration cannot be used */
+	EX_NOTROOT = 4,		/* the command needs root (it reads or writes the cache) */
+};
+
+static int problems;
+
+static void stderr_sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+stderr_sink(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: ", prio <= LOG_ERR ? "error" : prio == LOG_WARNING ? "warning" : "note");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	if (prio <= LOG_WARNING)
+		problems++;
+}
+
+static struct alz_log lg = { stderr_sink, NULL, 0 };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pam_alianza-admin [--conf PATH] [--set KEY=VALUE]... COMMAND\n"
+		"  check               read the config as the module does, check files and\n"
+		"                      permissions, reach the API; print every problem\n"
+		"  login USER          run a whole login (password, codes) without a PAM service;\n"
+		"                      print the verdict, user type, partition, groups, environment\n"
+		"  cache list          users with a cache record\n"
+		"  cache show USER     one record (never the token)\n"
+		"  cache purge [USER]  delete one record, or all\n"
+		"--set applies a setting as a module argument would (e.g. allowed_user_types=...).\n"
+		"Exit: 0 ok, 1 problems found or login refused, 2 usage, 3 unusable config, 4 not root.\n");
+}
+
+static int
+load_config(struct alz_config *cfg, const char *path, char **sets, int nsets)
+{
+	int i;
+
+	if (alz_config_init(cfg) != ALZ_OK)
+		return EX_CONFIG;
+	if (alz_config_load_file(cfg, path, 0, &lg) != ALZ_OK)
+		return EX_CONFIG;
+	for (i = 0; i < nsets; i++) {
+		char *eq = strchr(sets[i], '=');
+
+		if (eq == NULL) {
+			fprintf(stderr, "error: --set %s: expected KEY=VALUE\n", sets[i]);
+			return EX_USAGE;
+		}
+		*eq = '\0';
+		if (alz_config_set(cfg, sets[i], eq + 1, "--set", 0, &lg) != ALZ_OK)
+			return EX_CONFIG;
+	}
+	if (alz_config_finish(cfg, path, &lg) != ALZ_OK)
+		return EX_CONFIG;
+	lg.debug = cfg->debug;
+	return EX_OK;
+}
+
+/* ---- check */
+static int
+cmd_check(const struct alz_config *cfg, const char *path)
+{
+	struct alz_cache cache;
+	struct alz_http http;
+	struct alz_http_reply r;
+	enum alz_rc rc;
+
+	printf("config %s: read, every key understood\n", path);
+	if (cfg->allowed_partitions == NULL) {
+		printf("problem: allowed_partitions is not set: nobody can log in\n");
+		problems++;
+	} else if (alz_list_has(cfg->allowed_partitions, "*")) {
+		printf("warning: allowed_partitions = *: every tenant of the API may log in\n");
+	}
+	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0) {
+		printf("problem: ca_file %s: %s\n", cfg->ca_file, strerror(errno));
+		problems++;
+	}
+	alz_cache_open(&cache, cfg, 0, &lg);
+	printf("cache %s: %s\n", cfg->cache_dir, cache.usable ? "usable" : "NOT usable (see above)");
+	if (!cache.usable)
+		problems++;
+	if (cfg->local_totp_types != 0 && access(cfg->local_totp_file, R_OK) != 0) {
+		printf("problem: local TOTP is required but %s: %s\n", cfg->local_totp_file,
+		       strerror(errno));
+		problems++;
+	}
+	rc = alz_http_init(&http, cfg, &lg);
+	if (rc == ALZ_OK) {
+		/* a GET without a token: any HTTP answer proves DNS, TCP, TLS and the CA */
+		rc = alz_http_call(&http, "GET", ALZ_P_USERINFO, NULL, NULL, &r);
+		if (rc == ALZ_OK) {
+			printf("API %s: reached in %ld ms, certificate verified, GET %s answered %ld%s\n",
+			       cfg->base_url, r.elapsed_ms, cfg->paths[ALZ_P_USERINFO], r.status,
+			       r.status == 401 ? " (as expected without a token)" : "");
+			if (r.status >= 300 && r.status < 400) {
+				printf("problem: the API redirects; the module never follows redirects\n");
+				problems++;
+			}
+		} else {
+			printf("problem: API %s not usable: %s (%s)\n", cfg->base_url, alz_strerror(rc),
+			       http.errbuf);
+			problems++;
+		}
+		alz_http_reply_free(&r);
+		alz_http_cleanup(&http);
+	}
+	printf("%s\n", problems ? "problems found" : "all good");
+	return problems ? EX_PROBLEM : EX_OK;
+}
+
+/* ---- login */
+static enum alz_rc
+tty_ask(void *ctx, const char *prompt, char **answer)
+{
+	char buf[1024];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO);
+
+	(void)ctx;
+	*answer = NULL;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(buf, sizeof(buf), stdin) == NULL) {
+		if (tty)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		return ALZ_ERR_CONV;
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	*answer = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return *answer != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
+}
+
+static void
+tty_tell(void *ctx, bool error, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s%s\n", error ? "! " : "", msg);
+}
+
+static int
+cmd_login(const struct alz_config *cfg, const char *user)
+{
+	struct alz_auth_io io = { tty_ask, tty_tell, NULL };
+	struct alz_login_result res;
+	char *password = NULL, name[ALZ_MAX_LIST_ITEM];
+	const char *p;
+	enum alz_rc rc;
+
+	if (tty_ask(NULL, "Password: ", &password) != ALZ_OK)
+		return EX_PROBLEM;
+	rc = alz_login_run(cfg, &lg, &io, user, password, 0, &res);
+	alz_secret_free(password);
+	printf("verdict: %s (%s)\n", rc == ALZ_OK ? "accepted" : "refused",
+	       rc == ALZ_OK ? alz_via_name(res.via) : alz_strerror(rc));
+	if (res.deny_reason[0] != '\0')
+		printf("reason: %s\n", res.deny_reason);
+	if (res.o.status != 0)
+		printf("last API status: %ld %s\n", res.o.status, res.o.err.code);
+	if (rc == ALZ_OK) {
+		printf("user type: %s\npartition: %s (%s)\nuser id: %s\n",
+		       alz_user_type_name(res.user_type), res.partition_id, res.partition_name,
+		       res.user_id);
+		printf("groups:");
+		p = cfg->groups[res.user_type];
+		while (p != NULL && alz_list_next(&p, name, sizeof(name)))
+			printf(" %s", name);
+		printf("\nenvironment:\n");
+		printf("  %sUSER_TYPE=%s\n", cfg->env_prefix, alz_user_type_name(res.user_type));
+		printf("  %sPARTITION_ID=%s\n", cfg->env_prefix, res.partition_id);
+		printf("  %sPARTITION_NAME=%s\n", cfg->env_prefix, res.partition_name);
+		printf("  %sUSER_ID=%s\n", cfg->env_prefix, res.user_id);
+	}
+	alz_login_result_free(&res);
+	return rc == ALZ_OK ? EX_OK : EX_PROBLEM;
+}
+
+/* ---- cache */
+static void
+fmt_time(time_t t, char *buf, size_t cap)
+{
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL)
+		snprintf(buf, cap, "never");
+	else
+		strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+list_one(void *ctx, const char *user)
+{
+	const struct alz_cache *c = ctx;
+	struct alz_record r;
+	char when[32];
+
+	if (alz_cache_load(c, user, &r) != ALZ_OK) {
+		printf("%-20s (unreadable record: ignored by the module)\n", user);
+		return;
+	}
+	fmt_time(r.online_at, when, sizeof(when));
+	printf("%-20s %-16s %-16s online %s, %zu token(s)%s\n", user,
+	       alz_user_type_name(r.user_type), r.partition_id != NULL ? r.partition_id : "-", when,
+	       r.ntokens, r.verifier != NULL ? ", verifier" : "");
+	alz_record_free(&r);
+}
+
+static int
+cmd_cache_show(const struct alz_cache *c, const char *user)
+{
+	struct alz_record r;
+	char when[32];
+	size_t i;
+
+	if (alz_cache_load(c, user, &r) != ALZ_OK) {
+		printf("no usable record for %s\n", user);
+		return EX_PROBLEM;
+	}
+	printf("user: %s\napi user: %s\nuser type: %s\nuser id: %s\npartition: %s (%s)\n",
+	       r.local_user, r.api_user, alz_user_type_name(r.user_type),
+	       r.user_id ? r.user_id : "-", r.partition_id ? r.partition_id : "-",
+	       r.partition_name ? r.partition_name : "-");
+	printf("api asked for a code: %s\n", r.api_2fa ? "yes" : "no");
+	fmt_time(r.online_at, when, sizeof(when));
+	printf("last online login: %s\n", when);
+	fmt_time(r.auth_at, when, sizeof(when));
+	printf("last login of any kind: %s\n", when);
+	printf("password verifier: %s\n", r.verifier != NULL ? "kept (a window is on)" : "none");
+	printf("offline failures: %ld\nrecent wrong passwords (throttle): %zu\n", r.offline_failures,
+	       r.nfail);
+	for (i = 0; i < r.ntokens; i++) {
+		/* never the token itself */
+		fmt_time(r.tokens[i].expires_at, when, sizeof(when));
+		printf("token %zu: expires %s, %s\n", i + 1, when,
+		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed");
+	}
+	alz_record_free(&r);
+	return EX_OK;
+}
+
+static void
+purge_one(void *ctx, const char *user)
+{
+	const struct alz_cache *c = ctx;
+
+	if (alz_cache_remove(c, user) == ALZ_OK)
+		printf("purged %s\n", user);
+}
+
+static int
+cmd_cache(const struct alz_config *cfg, int argc, char **argv)
+{
+	struct alz_cache cache;
+
+	alz_cache_open(&cache, cfg, 0, &lg);
+	if (!cache.usable) {
+		fprintf(stderr, "error: the cache %s is not usable\n", cfg->cache_dir);
+		return EX_PROBLEM;
+	}
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return alz_cache_each(&cache, list_one, &cache) == ALZ_OK ? EX_OK : EX_PROBLEM;
+	if (argc == 2 && strcmp(argv[0], "show") == 0)
+		return cmd_cache_show(&cache, argv[1]);
+	if (argc == 2 && strcmp(argv[0], "purge") == 0) {
+		if (alz_cache_remove(&cache, argv[1]) != ALZ_OK) {
+			printf("no record for %s\n", argv[1]);
+			return EX_PROBLEM;
+		}
+		printf("purged %s\n", argv[1]);
+		return EX_OK;
+	}
+	if (argc == 1 && strcmp(argv[0], "purge") == 0)
+		return alz_cache_each(&cache, purge_one, &cache) == ALZ_OK ? EX_OK : EX_PROBLEM;
+	usage(stderr);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "conf", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = ALZ_DEFAULT_CONF;
+	char *sets[64];
+	struct alz_config cfg;
+	int nsets = 0, opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "+c:s:dh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 's':
+			if (nsets == 64)
+				return EX_USAGE;
+			sets[nsets++] = optarg;
+			break;
+		case 'd':
+			lg.debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	ret = load_config(&cfg, path, sets, nsets);
+	if (ret != EX_OK) {
+		fprintf(stderr, "error: %s cannot be used (see above); the module refuses it too\n", path);
+		alz_config_free(&cfg);
+		return ret;
+	}
+	if (strcmp(argv[0], "check") == 0 && argc == 1) {
+		ret = cmd_check(&cfg, path);
+	} else if ((strcmp(argv[0], "login") == 0 && argc == 2) || strcmp(argv[0], "cache") == 0) {
+		if (geteuid() != 0) {
+			fprintf(stderr, "error: %s needs root (it reads and writes %s)\n", argv[0],
+				cfg.cache_dir);
+			ret = EX_NOTROOT;
+		} else if (argv[0][0] == 'l') {
+			ret = cmd_login(&cfg, argv[1]);
+		} else {
+			ret = cmd_cache(&cfg, argc - 1, argv + 1);
+		}
+	} else {
+		usage(stderr);
+		ret = EX_USAGE;
+	}
+	alz_config_free(&cfg);
+	return ret;
+}

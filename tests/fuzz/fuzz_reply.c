@@ -1,0 +1,144 @@
+/* fuzz_reply.c - libFuzzer target: an HTTP status and a body into alz_reply_login and alz_reply_status. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alz_config.h"
+#include "alz_reply.h"
+#include "fuzz.h"
+
+/*
+ * Input: 2 bytes of status selector, then the body.
+ *   byte 0 bit 7 clear: status = statuses[byte 1 % N] (index 0 is 200);
+ *   byte 0 bit 7 set:   status = ((byte 0 & 0x3f) << 8 | byte 1) - 1000, a raw value;
+ *   byte 0 bit 6 set:   no expected user name (expect_user NULL), else "alice".
+ */
+static const long statuses[] = {
+	200, 201, 204, 301, 302, 400, 401, 403, 404, 429, 500, 503,
+	0, -1, 100, 199, 202, 299, 304, 307, 402, 405, 418, 499, 502, 599, 600, 999,
+	LONG_MIN, LONG_MAX,
+};
+#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
+#define EXPECT_USER "alice"
+
+static struct alz_config cfg;	/* the defaults: the field names of API.md */
+
+static void
+check_api_error(const struct alz_api_error *err)
+{
+	/* sanitised for display: NUL-terminated inside the array, printable ASCII */
+	FUZZ_CHECK(memchr(err->code, '\0', sizeof(err->code)) != NULL);
+	FUZZ_CHECK(memchr(err->message, '\0', sizeof(err->message)) != NULL);
+	FUZZ_CHECK(fuzz_no_control(err->code));
+	FUZZ_CHECK(fuzz_no_control(err->message));
+	for (const char *p = err->message; *p != '\0'; p++)
+		FUZZ_CHECK((unsigned char)*p < 0x7f);
+	for (const char *p = err->code; *p != '\0'; p++)
+		FUZZ_CHECK((unsigned char)*p < 0x7f);
+	if (err->session_id != NULL) {
+		FUZZ_CHECK(err->session_id[0] != '\0');
+		FUZZ_CHECK(strlen(err->session_id) <= ALZ_MAX_SESSION_ID);
+		FUZZ_CHECK(fuzz_no_control(err->session_id));
+	}
+}
+
+static void
+check_fact(const char *s)
+{
+	if (s == NULL)
+		return;
+	FUZZ_CHECK(strlen(s) <= ALZ_MAX_FACT);
+	FUZZ_CHECK(fuzz_no_control(s));
+}
+
+static void
+check_login(long status, const char *expect_user, enum alz_rc rc,
+	    const struct alz_login *login, const struct alz_api_error *err)
+{
+	FUZZ_CHECK((unsigned)rc < ALZ_RC_COUNT);
+	check_api_error(err);
+	if (rc != ALZ_OK) {
+		/* a failure carries no login at all, above all no token */
+		FUZZ_CHECK(login->token == NULL);
+		FUZZ_CHECK(login->user_name == NULL && login->user_id == NULL &&
+			   login->partition_id == NULL && login->partition_name == NULL);
+		/* only the statuses of API.md's table turn into their meanings */
+		FUZZ_CHECK(rc != ALZ_ERR_2FA_REQUIRED || (status == 401 && err->session_id != NULL));
+		FUZZ_CHECK(rc != ALZ_ERR_2FA_INVALID || status == 401);
+		FUZZ_CHECK(rc != ALZ_ERR_2FA_EXPIRED || status == 401);
+		FUZZ_CHECK(rc != ALZ_ERR_LOCKED || status == 403);
+		FUZZ_CHECK(rc != ALZ_ERR_RATE_LIMITED || status == 429);
+		FUZZ_CHECK(rc != ALZ_ERR_POLICY || status == 400);
+		FUZZ_CHECK(rc != ALZ_ERR_UNAVAILABLE || (status >= 500 && status <= 599));
+		FUZZ_CHECK(!(status >= 500 && status <= 599) || rc == ALZ_ERR_UNAVAILABLE);
+		FUZZ_CHECK(status != 200 || rc == ALZ_ERR_BAD_REPLY || rc == ALZ_ERR_NOMEM);
+		return;
+	}
+	/* a success only from a 200 with a token fit for a header */
+	FUZZ_CHECK(status == 200);
+	FUZZ_CHECK(login->token != NULL && login->token[0] != '\0');
+	FUZZ_CHECK(strlen(login->token) <= ALZ_MAX_TOKEN);
+	FUZZ_CHECK(fuzz_visible(login->token));
+	FUZZ_CHECK(login->user_type == ALZ_UT_MANAGEMENT || login->user_type == ALZ_UT_ACCOUNT ||
+		   login->user_type == ALZ_UT_END);
+	FUZZ_CHECK(login->expires_in >= 1 && login->expires_in <= ALZ_MAX_EXPIRES_IN);
+	/* a success for somebody else is no success */
+	if (expect_user != NULL)
+		FUZZ_CHECK(login->user_name != NULL && strcmp(login->user_name, expect_user) == 0);
+	FUZZ_CHECK(login->name_from_reply || expect_user != NULL || login->user_name == NULL);
+	check_fact(login->user_name);
+	check_fact(login->user_id);
+	check_fact(login->partition_id);
+	check_fact(login->partition_name);
+	FUZZ_CHECK(err->session_id == NULL);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool ready;
+	struct alz_login login;
+	struct alz_api_error err, serr;
+	const char *expect_user = EXPECT_USER;
+	enum alz_rc rc, src;
+	long status;
+	char *body;
+	size_t len;
+
+	if (!ready) {
+		if (alz_config_init(&cfg) != ALZ_OK)
+			abort();
+		ready = true;
+	}
+	if (size < 2)
+		return -1;	/* not a status: not worth keeping in the corpus */
+	if (data[0] & 0x80)
+		status = (long)(((data[0] & 0x3f) << 8) | data[1]) - 1000;
+	else
+		status = statuses[data[1] % NSTATUSES];
+	if (data[0] & 0x40)
+		expect_user = NULL;
+	len = size - 2;
+	body = fuzz_copy(data + 2, len);
+
+	rc = alz_reply_login(&cfg, status, body, len, expect_user, &login, &err);
+	check_login(status, expect_user, rc, &login, &err);
+
+	src = alz_reply_status(&cfg, status, body, len, &serr);
+	FUZZ_CHECK((unsigned)src < ALZ_RC_COUNT);
+	check_api_error(&serr);
+	/* success means 200 or 204, whatever the body says; never a 2FA state */
+	FUZZ_CHECK((src == ALZ_OK) == (status == 200 || status == 204));
+	FUZZ_CHECK(src != ALZ_ERR_2FA_REQUIRED && src != ALZ_ERR_2FA_INVALID &&
+		   src != ALZ_ERR_2FA_EXPIRED);
+
+	alz_login_free(&login);
+	alz_api_error_free(&err);
+	alz_api_error_free(&serr);
+	free(body);
+	return 0;
+}
