@@ -11,6 +11,7 @@
 #include "alz_usertype.h"
 
 #define ALZ_DEFAULT_CONF "/etc/security/pam_alianza.conf"
+#define ALZ_DEFAULT_MIN_UID 1000	/* min_uid's default; also what a broken config falls back to */
 #define ALZ_MAX_CONF_SIZE (64 * 1024)	/* bytes; a config is a few hundred */
 #define ALZ_MAX_CONF_LINE 4096		/* bytes per line */
 #define ALZ_TYPES_ALL 0xeUL		/* the three user types' bits */

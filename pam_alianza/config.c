@@ -50,7 +50,7 @@ static const struct key keys[] = {
 	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60 },
 	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300 },
 	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
-	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },
+	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },	/* ALZ_DEFAULT_MIN_UID */
 	{ "ignore_users", K_GROUPS, OFF(ignore_users), NULL, 0, 0 },
 	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
 

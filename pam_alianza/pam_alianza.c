@@ -327,6 +327,26 @@ local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
 }
 
 
+/*
+ * The configuration cannot be used: Alianza users fail closed, but root and
+ * system accounts (uid below the default min_uid) must not be locked out by
+ * a broken pam_alianza.conf: they are not ours, whatever that file says.
+ */
+static int
+config_failed(pam_handle_t *pamh, int ret)
+{
+	const char *user = NULL;
+	struct passwd pwbuf, *pw = NULL;
+	char buf[4096];
+
+	if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
+	    getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) == 0 && pw != NULL &&
+	    (pw->pw_uid == 0 || pw->pw_uid < ALZ_DEFAULT_MIN_UID))
+		ret = PAM_IGNORE;
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
+}
+
 /* What every phase but authentication does first: config, user, local gate. */
 static int
 phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
@@ -339,7 +359,7 @@ phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **
 
 	ret = ctx_init(c, pamh, flags, argc, argv);
 	if (ret != PAM_SUCCESS)
-		return ret;
+		return config_failed(pamh, ret);
 	ret = pam_get_user(pamh, &c->user, NULL);
 	if (ret != PAM_SUCCESS || c->user == NULL || c->user[0] == '\0') {
 		ctx_free(c);
@@ -434,9 +454,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&res, 0, sizeof(res));
+	/* a new attempt on the same handle must not inherit an earlier success's facts */
+	pam_set_data(pamh, DATA_FACTS, NULL, NULL);
 	ret = ctx_init(&c, pamh, flags, argc, argv);
 	if (ret != PAM_SUCCESS)
-		return ret;
+		return config_failed(pamh, ret);
 
 	ret = pam_get_user(pamh, &c.user, NULL);
 	if (ret != PAM_SUCCESS || c.user == NULL || c.user[0] == '\0') {

@@ -5,12 +5,14 @@
 #   2. ASan + UBSan build: every test (real sshd/sudo skipped: they cannot load an ASan module)
 #   3. valgrind (--leak-check=full, --error-exitcode): unit and PAM-level tests, default build
 #   4. fuzz smoke: each libFuzzer target for a few seconds (clang build; `make fuzz` runs long)
+#   5. package: build the .deb, install it into an overlayfs sandbox, pam-auth-update,
+#      log a user in through the installed stack (tests/deb_install.sh)
 #
 # Prints one line per pass, and last "N passed, N failed, N skipped" summed over all passes.
 # Exits non-zero when anything failed. ALZ_PASSES="default asan valgrind fuzz" picks passes.
 set -u
 cd "$(dirname "$0")/.."
-PASSES=${ALZ_PASSES:-default asan valgrind fuzz}
+PASSES=${ALZ_PASSES:-default asan valgrind fuzz package}
 JOBS=$(nproc)
 PASS=0 FAIL=0 SKIP=0
 
@@ -57,6 +59,20 @@ suite() {
     count "$dir" "$label" $?
 }
 
+# tap LABEL OUT COMMAND...: run a TAP-printing command outside automake and count it
+tap() {
+    label=$1 out=$2
+    shift 2
+    "$@" >"$out" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+    s=$(grep -c '^ok .*# SKIP' "$out")
+    [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    echo "$label: $((p - s)) passed, $f failed, $s skipped"
+    if [ "$f" -ne 0 ]; then grep -E '^not ok|^Bail' -A8 "$out" | head -60; tail -20 "$out"; fi
+    PASS=$((PASS + p - s)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
+}
+
 build() { # DIR LABEL [configure flags]
     dir=$1 label=$2
     shift 2
@@ -85,17 +101,11 @@ for pass in $PASSES; do
         build build default &&
             suite valgrind build -- check-valgrind ;;
     fuzz)
-        if build build-fuzz fuzz --enable-fuzz CC=clang; then
-            out=build-fuzz/fuzz-smoke.out
-            sh tests/fuzz/smoke.sh build-fuzz "${ALZ_FUZZ_SECONDS:-10}" >"$out" 2>&1
-            rc=$?
-            p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
-            [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
-            echo "fuzz smoke: $p passed, $f failed, 0 skipped"
-            grep -E '^(ok|not ok) ' "$out"
-            [ "$f" -ne 0 ] && tail -30 "$out"
-            PASS=$((PASS + p)); FAIL=$((FAIL + f))
-        fi ;;
+        build build-fuzz fuzz --enable-fuzz CC=clang &&
+            tap "fuzz smoke" build-fuzz/fuzz-smoke.out sh tests/fuzz/smoke.sh build-fuzz "${ALZ_FUZZ_SECONDS:-10}" ;;
+    package)
+        build build default &&
+            tap package build/deb-install.out env ALZ_BUILDDIR="$PWD/build" sh tests/deb_install.sh ;;
     *)
         echo "check.sh: unknown pass $pass"; FAIL=$((FAIL + 1)) ;;
     esac
