@@ -55,7 +55,8 @@ enum alz_field {
 
 struct alz_config {
 	char *base_url;		/* https://host[:port][/prefix], no trailing slash */
-	char *ca_file;		/* NULL: libcurl's default trust store */
+	char *ca_file;		/* NULL: the hashed directory ca_dir */
+	char *ca_dir;		/* OpenSSL hashed CA directory, used when ca_file is unset */
 	char *proxy;		/* NULL: no proxy, whatever the environment says */
 	long connect_timeout_ms;
 	long timeout_ms;	/* total deadline of one HTTP exchange */

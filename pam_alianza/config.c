@@ -46,6 +46,7 @@ struct key {
 static const struct key keys[] = {
 	{ "base_url", K_URL, OFF(base_url), NULL, 0, 0 },
 	{ "ca_file", K_FILE, OFF(ca_file), NULL, 0, 0 },
+	{ "ca_dir", K_FILE, OFF(ca_dir), "/etc/ssl/certs", 0, 0 },
 	{ "proxy", K_PROXY, OFF(proxy), NULL, 0, 0 },
 	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60 },
 	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300 },

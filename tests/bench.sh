@@ -1,0 +1,43 @@
+#!/bin/sh
+# bench.sh [OUTDIR] [--runs N] [--no-profile] - what a login through pam_alianza costs, side by
+# side with the curl CLI, a pam_exec + curl script and pam_unix (Debian 12, as root).
+#
+# Installs what it needs with apt-get (only what is missing), builds in build/ (or uses
+# $ALZ_BUILDDIR as built, which is what "make bench" passes), then runs tests/bench.py:
+# the mock API on loopback and every case in a private mount namespace, so nothing on
+# the host changes. Prints the tables with the targets and writes OUTDIR (default
+# BUILDDIR/bench/): results.md, latency.png, the raw latencies and callgrind profiles.
+# About 40 s. Other work on the machine shows in the numbers: run it when the load is low.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench.sh: needs root (a private mount namespace with its own /etc/shadow and /dev/log)" >&2
+    exit 1
+fi
+sh tests/deps.sh
+missing=""
+for p in gnuplot-nox strace valgrind curl openssl; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "bench.sh: installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+if [ -z "${ALZ_BUILDDIR:-}" ]; then
+    sh tests/build.sh build
+    ALZ_BUILDDIR="$PWD/build"
+fi
+ALZ_SRCDIR=${ALZ_SRCDIR:-$PWD}
+export ALZ_BUILDDIR ALZ_SRCDIR
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk "BEGIN { exit !($load > 1.0) }"; then
+    echo "bench.sh: the load average is $load: other work will show in the numbers" >&2
+fi
+exec /usr/bin/python3 tests/bench.py "$@"
