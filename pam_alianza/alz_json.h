@@ -18,6 +18,13 @@ void alz_json_free(cJSON *root);
  */
 cJSON *alz_json_parse(const char *text, size_t len);
 
+/*
+ * Print ROOT unformatted into one buffer sized up front (cJSON_PrintPreallocated),
+ * so no reallocation leaves a copy of a secret behind in freed memory. The
+ * caller wipes and frees it (alz_secret_free). NULL on failure.
+ */
+char *alz_json_print_secret(cJSON *root);
+
 /* True when no two members of object OBJ share a name. */
 bool alz_json_unique_keys(const cJSON *obj);
 

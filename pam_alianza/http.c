@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 
 #include "alz_http.h"
 #include "alz_secret.h"
@@ -74,6 +76,25 @@ slist_free_wiped(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+/*
+ * libcurl reads some variables with plain getenv(), even in setuid hosts
+ * (su, passwd) whose environment the invoking user wrote. SSLKEYLOGFILE
+ * would make libcurl create a file as root and log the TLS keys of the
+ * password exchange into it: never wanted, whoever set it. In a setuid
+ * process the backend choice and proxy exceptions are not the user's
+ * either. Done before the first curl_global_init(), which reads them.
+ */
+static void
+scrub_environment(void)
+{
+	unsetenv("SSLKEYLOGFILE");
+	if (getauxval(AT_SECURE) != 0 || getuid() != geteuid() || getgid() != getegid()) {
+		unsetenv("CURL_SSL_BACKEND");
+		unsetenv("NO_PROXY");
+		unsetenv("no_proxy");
+	}
+}
+
 enum alz_rc
 alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz_log *lg)
 {
@@ -87,6 +108,7 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 	 * curl_global_cleanup(): sshd or sudo may use libcurl themselves, and
 	 * tearing OpenSSL down inside someone else's process is not ours to do.
 	 */
+	scrub_environment();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		alz_log(lg, LOG_ERR, "curl_global_init failed");
 		return ALZ_ERR_SYSTEM;
@@ -102,6 +124,8 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
 	    /* "" disables proxies, including the ones the environment names */
 	    curl_easy_setopt(c, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "") != CURLE_OK ||
+	    /* "": no host bypasses a configured proxy, whatever no_proxy says */
+	    curl_easy_setopt(c, CURLOPT_NOPROXY, "") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||

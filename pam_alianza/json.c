@@ -1,6 +1,7 @@
 /* json.c - freeing cJSON trees that may hold secrets. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alz_json.h"
@@ -64,4 +65,40 @@ alz_json_unique_keys(const cJSON *obj)
 			if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
 				return false;
 	return true;
+}
+
+/* An upper bound of the printed size: every byte of a string may become \uXXXX. */
+static size_t
+print_bound(const cJSON *n)
+{
+	size_t total = 0;
+
+	for (; n != NULL; n = n->next) {
+		total += 8;	/* quotes, colon, comma, brackets */
+		if (n->string != NULL)
+			total += 6 * strlen(n->string);
+		if (n->valuestring != NULL)
+			total += 6 * strlen(n->valuestring);
+		if (cJSON_IsNumber(n))
+			total += 64;
+		total += print_bound(n->child);
+	}
+	return total;
+}
+
+char *
+alz_json_print_secret(cJSON *root)
+{
+	size_t cap = print_bound(root) + 64;	/* cJSON asks for a few bytes of slack */
+	char *buf;
+
+	buf = calloc(1, cap);
+	if (buf == NULL)
+		return NULL;
+	if (!cJSON_PrintPreallocated(root, buf, (int)cap, 0)) {
+		explicit_bzero(buf, cap);
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

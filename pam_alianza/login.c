@@ -75,6 +75,9 @@ enum update {
 	UPD_OFFLINE_FAIL,	/* a wrong offline password */
 	UPD_FORGET,		/* the API refused the user: no more offline or cached */
 	UPD_THROTTLE_FAIL,	/* a wrong password: one more for the local throttle */
+	UPD_REVOKE,		/* locked, forbidden: the facts no longer vouch for anything */
+	UPD_SAW_2FA,		/* the API asked for a code: password-only decisions are over */
+	UPD_FACTS,		/* the API vouched but the host refused: keep the new facts, no token */
 };
 
 static void
@@ -106,9 +109,28 @@ update_record(const struct alz_cache *cache, const char *user, enum update what,
 			goto out_free;
 		have = true;
 	}
-	if (!have && what != UPD_ONLINE)
+	if (!have && what != UPD_ONLINE && what != UPD_FACTS)
 		goto out_unlock;
 	switch (what) {
+	case UPD_FACTS:
+		if (alz_record_take_login(&r, user, &res->o.login, now) != ALZ_OK)
+			goto out_free;
+		free(r.verifier);
+		r.verifier = NULL;
+		break;
+	case UPD_REVOKE:
+		/* an SSH key login must not ride on facts the API just withdrew */
+		r.online_at = 0;
+		r.user_type = ALZ_UT_UNKNOWN;
+		free(r.verifier);
+		r.verifier = NULL;
+		alz_log(cache->lg, LOG_INFO, "cache: facts and verifier revoked after the API's refusal");
+		break;
+	case UPD_SAW_2FA:
+		if (r.api_2fa)
+			goto out_free;
+		r.api_2fa = true;
+		break;
 	case UPD_ONLINE:
 		if (alz_record_take_login(&r, user, &res->o.login, now) != ALZ_OK)
 			goto out_free;
@@ -310,16 +332,27 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		/* a refused user keeps no live token: it dies now, on the same connection */
 		if (cfg->logout_after_auth || rc != ALZ_OK)
 			logout_now(&http, lg, &res->o.login);
-		if (rc != ALZ_OK)
+		if (rc != ALZ_OK) {
+			/* the API's new word (say, now END_USER) replaces the old facts */
+			update_record(&cache, local_user, UPD_FACTS, res, NULL);
 			goto out;
-		update_record(&cache, local_user, UPD_ONLINE, res, is_jwt ? NULL : password);
+		}
 		goto second_factor;
 	}
-	if (rc == ALZ_ERR_DENIED || rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
-		/* after a 401/403/404 for this user no password of theirs is trusted offline */
-		update_record(&cache, local_user, rc == ALZ_ERR_DENIED && cfg->throttle_failures > 0 ?
+	if (rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
+		update_record(&cache, local_user, UPD_REVOKE, res, NULL);
+		goto out;
+	}
+	if (rc == ALZ_ERR_DENIED) {
+		/* after a 401/404 for this user no password of theirs is trusted offline */
+		update_record(&cache, local_user, cfg->throttle_failures > 0 ?
 			      UPD_THROTTLE_FAIL : UPD_FORGET, res, NULL);
 		goto out;
+	}
+	if (res->trace.remote_2fa) {
+		/* the API wants a code from this user now: remember, whatever happens next */
+		update_record(&cache, local_user, UPD_SAW_2FA, res, NULL);
+		rec.api_2fa = true;
 	}
 	if (!unreachable(rc) || cfg->offline_window <= 0 || is_jwt)
 		goto out;
@@ -351,11 +384,16 @@ second_factor:
 	if (alz_auth_local_totp_due(cfg, res->user_type)) {
 		res->trace.local_totp = true;
 		rc = alz_auth_local_totp(cfg, local_user, answer, res->trace.remote_2fa, owner, io, lg);
-		if (rc != ALZ_OK)
+		if (rc != ALZ_OK) {
+			/* the host's own factor failed: the API's token must not outlive it */
+			if (res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL)
+				logout_now(&http, lg, &res->o.login);
 			goto out;
+		}
 	}
-	if (res->via != ALZ_VIA_ONLINE)
-		update_record(&cache, local_user, UPD_SUCCESS, res, NULL);
+	/* only a complete success refreshes the record (and clears the counters) */
+	update_record(&cache, local_user, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS, res,
+		      res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL);
 out:
 	/* a policy refusal keeps the facts it was about, for the log line */
 	if (rc != ALZ_OK && res->deny_reason[0] == '\0')

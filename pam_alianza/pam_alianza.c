@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ struct ctx {
 
 /* What a later phase needs to know about the user: from this process's auth, or the record. */
 struct facts {
+	char user[ALZ_MAX_USER + 1];	/* whom they are about: PAM_USER may change on a handle */
+	time_t at;			/* when the API vouched */
 	enum alz_user_type user_type;
 	char partition_id[ALZ_MAX_FACT + 1];
 	char partition_name[ALZ_MAX_FACT + 1];
@@ -414,7 +417,9 @@ get_facts(struct ctx *c, struct facts *out, const char **source)
 	bool fresh;
 
 	memset(out, 0, sizeof(*out));
-	if (pam_get_data(c->pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL) {
+	if (pam_get_data(c->pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL &&
+	    strcmp(f->user, c->user) == 0 && f->at <= now &&
+	    now - f->at <= c->cfg.account_max_age) {
 		*out = *f;
 		*source = "this-auth";
 		return true;
@@ -501,6 +506,16 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	io.ask = io_ask;
 	io.tell = io_tell;
 	io.ctx = &c;
+	/*
+	 * In a setuid host (su) the invoking user can stall the call past its
+	 * deadline (SIGSTOP) and so pick an offline login: allow that only for
+	 * their own account, never for someone else's old password.
+	 */
+	if (c.cfg.offline_window > 0 && getauxval(AT_SECURE) != 0 && getuid() != pwbuf.pw_uid) {
+		alz_log(&c.lg, LOG_DEBUG, "setuid caller uid %u for another user: no offline window",
+			(unsigned)getuid());
+		c.cfg.offline_window = 0;
+	}
 	rc = alz_login_run(&c.cfg, &c.lg, &io, c.user, password, 0, &res);
 	if (rc == ALZ_ERR_INPUT)
 		alz_log(&c.lg, LOG_NOTICE,
@@ -540,6 +555,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	facts->user_type = res.user_type;
+	snprintf(facts->user, sizeof(facts->user), "%s", c.user);
+	facts->at = time(NULL);
 	memcpy(facts->partition_id, res.partition_id, sizeof(facts->partition_id));
 	memcpy(facts->partition_name, res.partition_name, sizeof(facts->partition_name));
 	memcpy(facts->user_id, res.user_id, sizeof(facts->user_id));

@@ -60,7 +60,7 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
 	if (ok)
-		*json = cJSON_PrintUnformatted(o);
+		*json = alz_json_print_secret(o);
 	alz_json_free(o);
 	return *json != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
 }

@@ -71,7 +71,7 @@ build(const char *const *names, const char *const *values, size_t n, char **json
 			return ALZ_ERR_NOMEM;
 		}
 	}
-	out = cJSON_PrintUnformatted(obj);
+	out = alz_json_print_secret(obj);
 	alz_json_free(obj);
 	if (out == NULL)
 		return ALZ_ERR_NOMEM;
