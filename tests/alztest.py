@@ -236,13 +236,22 @@ class Bed:
         return "https://127.0.0.1:%d" % self.ports[listener]
 
     def control(self, method, path, body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.ports["control"], timeout=10)
+        """One call of the mock's control API. Every call is idempotent (reset, mode,
+        users, reads), so a connection the loaded mock dropped is simply tried again."""
         data = json.dumps(body).encode() if body is not None else None
-        c.request(method, path, body=data, headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        out = r.read()
-        c.close()
-        return json.loads(out) if out else None
+        for attempt in range(5):
+            c = http.client.HTTPConnection("127.0.0.1", self.ports["control"], timeout=20)
+            try:
+                c.request(method, path, body=data, headers={"Content-Type": "application/json"})
+                r = c.getresponse()
+                out = r.read()
+                return json.loads(out) if out else None
+            except (http.client.RemoteDisconnected, ConnectionError, socket.timeout):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+            finally:
+                c.close()
 
     def reset(self, cache=True):
         self.control("POST", "/reset", {})

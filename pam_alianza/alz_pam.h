@@ -1,0 +1,79 @@
+/* alz_pam.h - what the PAM glue files share: per-call state, facts, the PAM code decision. */
+#ifndef ALZ_PAM_H
+#define ALZ_PAM_H
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "alz_api.h"
+#include "alz_auth.h"
+#include "alz_config.h"
+#include "alz_request.h"
+
+#define DATA_FACTS "pam_alianza_facts"	/* pam_set_data: auth -> account, same process */
+#define DATA_SESSION "pam_alianza_session"	/* pam_set_data: open -> close session */
+
+/* Per-call state of one entry point. */
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct alz_config cfg;
+	struct alz_log lg;
+	const char *service;
+	const char *user;
+	char rhost[64];		/* sanitised PAM_RHOST, for the log */
+};
+
+/* What a later phase needs to know about the user: from this process's auth, or the record. */
+struct facts {
+	char user[ALZ_MAX_USER + 1];	/* whom they are about: PAM_USER may change on a handle */
+	time_t at;			/* when the API vouched */
+	enum alz_user_type user_type;
+	char partition_id[ALZ_MAX_FACT + 1];
+	char partition_name[ALZ_MAX_FACT + 1];
+	char user_id[ALZ_MAX_FACT + 1];
+};
+
+/* The one place where an outcome becomes a PAM return code (chauthtok has its own words). */
+int alz_pam_code_for(enum alz_rc rc, bool chauthtok);
+int alz_pam_code(enum alz_rc rc);
+
+/* Defaults, then the file, then "key=value" arguments; PAM_SUCCESS or the code to return. */
+int alz_pam_ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv);
+void alz_pam_ctx_free(struct ctx *c);
+
+/* Config, user and the local gate, for every phase but authentication. */
+int alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
+		       char *user_log, size_t user_log_cap);
+
+/* A broken config: root and system accounts get PAM_IGNORE, Alianza users RET. */
+int alz_pam_config_failed(pam_handle_t *pamh, int ret);
+
+/* The local-user gate: ALZ_OK, ALZ_SKIP (not ours), ALZ_ERR_NO_USER, ALZ_ERR_SYSTEM. */
+enum alz_rc alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen);
+
+/* The host's policy with the user's short reason and the log's full one. */
+int alz_pam_allow(struct ctx *c, const char *user_log, const char *phase,
+		  enum alz_user_type type, const char *partition_id);
+
+/* This process's authentication's facts, else the record's if fresh; false: none. */
+bool alz_pam_get_facts(struct ctx *c, struct facts *out, const char **source);
+
+/* Tell the user something unless PAM_SILENT; explain a refusal. */
+void alz_pam_say(struct ctx *c, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void alz_pam_explain(struct ctx *c, const struct alz_outcome *o);
+
+/* The dialogue's way to the user: the PAM conversation (ctx is a struct ctx). */
+enum alz_rc alz_pam_io_ask(void *ctx, const char *prompt, char **answer);
+void alz_pam_io_tell(void *ctx, bool error, const char *msg);
+
+/* Printable ASCII copy of a possibly hostile string, for log lines. */
+void alz_pam_log_safe(char *dst, size_t cap, const char *src);
+long alz_pam_ms_since(const struct timespec *t0);
+
+#endif

@@ -1,0 +1,45 @@
+/* pam_account.c - PAM glue, account management group: who may log in here. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAM_SM_ACCOUNT
+#include "alz_pam.h"
+
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct facts f;
+	struct ctx c;
+	const char *source = NULL;
+	char user_log[80];
+	int ret;
+
+	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	if (!alz_pam_get_facts(&c, &f, &source)) {
+		/* authenticated by another module (a key, say) and nothing fresh to go by */
+		ret = c.cfg.account_deny_without_facts ? PAM_PERM_DENIED : PAM_IGNORE;
+		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s facts=%s result=%s", c.service,
+			user_log, source, ret == PAM_IGNORE ? "ignore" : "denied");
+		if (ret == PAM_PERM_DENIED)
+			alz_pam_say(&c, PAM_ERROR_MSG, "Access denied: log in with your Alianza password first.");
+		goto out;
+	}
+	ret = alz_pam_allow(&c, user_log, "account", f.user_type, f.partition_id);
+	if (ret == PAM_SUCCESS)
+		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s facts=%s result=allowed",
+			c.service, user_log, alz_user_type_name(f.user_type), source);
+out:
+	alz_pam_ctx_free(&c);
+	return ret;
+}

@@ -1,0 +1,399 @@
+/* pam_glue.c - what the PAM glue files share: config and arguments, codes, conversation, facts. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alz_cache.h"
+#include "alz_pam.h"
+#include "alz_policy.h"
+#include "alz_request.h"
+#include "alz_secret.h"
+
+static void pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
+{
+	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
+}
+
+/* The one place where an outcome becomes a PAM return code. */
+int
+alz_pam_code_for(enum alz_rc rc, bool chauthtok)
+{
+	/* pam_sm_chauthtok has its own vocabulary (pam_sm_chauthtok(3)) */
+	if (chauthtok) {
+		switch (rc) {
+		case ALZ_OK:
+			return PAM_SUCCESS;
+		case ALZ_SKIP:
+			return PAM_IGNORE;
+		case ALZ_ERR_NO_USER:
+			return PAM_USER_UNKNOWN;
+		case ALZ_ERR_DENIED:
+			return PAM_AUTHTOK_RECOVERY_ERR;	/* the current password is wrong */
+		case ALZ_ERR_FORBIDDEN:
+		case ALZ_ERR_LOCKED:
+			return PAM_PERM_DENIED;
+		case ALZ_ERR_CONV:
+			return PAM_CONV_ERR;
+		case ALZ_ERR_CONFIG:
+		case ALZ_ERR_SYSTEM:
+			return PAM_SERVICE_ERR;
+		default:
+			return PAM_AUTHTOK_ERR;
+		}
+	}
+	switch (rc) {
+	case ALZ_OK:
+		return PAM_SUCCESS;
+	case ALZ_SKIP:
+		return PAM_IGNORE;
+	case ALZ_ERR_NO_USER:
+		return PAM_USER_UNKNOWN;
+	case ALZ_ERR_NOMEM:
+		return PAM_BUF_ERR;
+	case ALZ_ERR_CONV:
+		return PAM_CONV_ERR;
+	case ALZ_ERR_CONFIG:
+	case ALZ_ERR_SYSTEM:
+		return PAM_SERVICE_ERR;
+	case ALZ_ERR_FORBIDDEN:
+	case ALZ_ERR_LOCKED:
+		return PAM_PERM_DENIED;
+	case ALZ_ERR_POLICY:
+		return PAM_AUTHTOK_ERR;
+	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_TIMEOUT:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_BAD_REPLY:
+		/* deliberate: an admin can stack [authinfo_unavail=...] */
+		return PAM_AUTHINFO_UNAVAIL;
+	case ALZ_ERR_INPUT:
+	case ALZ_ERR_WRONG_CLIENT:
+	case ALZ_ERR_DENIED:
+	case ALZ_ERR_2FA_REQUIRED:
+	case ALZ_ERR_2FA_INVALID:
+	case ALZ_ERR_2FA_EXPIRED:
+	case ALZ_ERR_RATE_LIMITED:
+	case ALZ_ERR_BAD_REQUEST:
+	case ALZ_RC_COUNT:
+		break;
+	}
+	return PAM_AUTH_ERR;	/* anything unforeseen fails closed */
+}
+
+int
+alz_pam_code(enum alz_rc rc)
+{
+	return alz_pam_code_for(rc, false);
+}
+
+/* Printable ASCII copy of a possibly hostile string, for log lines. */
+void
+alz_pam_log_safe(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	if (src == NULL)
+		src = "";
+	for (i = 0; i + 1 < cap && src[i] != '\0'; i++)
+		dst[i] = ((unsigned char)src[i] > 0x20 && (unsigned char)src[i] < 0x7f) ?
+			src[i] : '?';
+	dst[i] = '\0';
+}
+
+static bool
+flag_arg(const char *arg)
+{
+	/* read by pam_get_authtok() itself, or by this file */
+	return strcmp(arg, "debug") == 0 || strcmp(arg, "use_first_pass") == 0 ||
+	       strcmp(arg, "try_first_pass") == 0 || strcmp(arg, "use_authtok") == 0;
+}
+
+/* Defaults, then the file, then "key=value" arguments: one setter for all. */
+int
+alz_pam_ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const char *conf = ALZ_DEFAULT_CONF, *item = NULL, *eq;
+	enum alz_rc rc;
+	char key[64];
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->pamh = pamh;
+	c->flags = flags;
+	c->lg.fn = pam_sink;
+	c->lg.ctx = pamh;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			conf = argv[i] + 5;
+		else if (strcmp(argv[i], "debug") == 0)
+			c->lg.debug = 1;
+	}
+	rc = alz_config_init(&c->cfg);
+	if (rc != ALZ_OK)
+		return alz_pam_code(rc);
+	rc = alz_config_load_file(&c->cfg, conf, 0, &c->lg);
+	for (i = 0; rc == ALZ_OK && i < argc; i++) {
+		if (flag_arg(argv[i]) || strncmp(argv[i], "conf=", 5) == 0)
+			continue;
+		eq = strchr(argv[i], '=');
+		if (eq == NULL || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			pam_syslog(pamh, LOG_ERR, "module argument '%s' is not known; refusing to run",
+				   argv[i]);
+			rc = ALZ_ERR_CONFIG;
+			break;
+		}
+		memcpy(key, argv[i], (size_t)(eq - argv[i]));
+		key[eq - argv[i]] = '\0';
+		rc = alz_config_set(&c->cfg, key, eq + 1, "module argument", 0, &c->lg);
+	}
+	if (rc == ALZ_OK)
+		rc = alz_config_finish(&c->cfg, conf, &c->lg);
+	if (rc != ALZ_OK) {
+		pam_syslog(pamh, LOG_ERR, "configuration %s unusable; refusing to run", conf);
+		alz_config_free(&c->cfg);
+		return PAM_SERVICE_ERR;
+	}
+	if (c->cfg.debug)
+		c->lg.debug = 1;
+
+	if (pam_get_item(pamh, PAM_SERVICE, (const void **)&item) != PAM_SUCCESS || item == NULL)
+		item = "?";
+	c->service = item;
+	item = NULL;
+	if (pam_get_item(pamh, PAM_RHOST, (const void **)&item) != PAM_SUCCESS || item == NULL)
+		item = "";
+	alz_pam_log_safe(c->rhost, sizeof(c->rhost), item);
+	return PAM_SUCCESS;
+}
+
+void
+alz_pam_ctx_free(struct ctx *c)
+{
+	alz_config_free(&c->cfg);
+}
+
+/* Tell the user something, unless the application asked for silence. */
+void
+alz_pam_say(struct ctx *c, int style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->flags & PAM_SILENT)
+		return;
+	va_start(ap, fmt);
+	pam_vprompt(c->pamh, style, NULL, fmt, ap);
+	va_end(ap);
+}
+
+long
+alz_pam_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The user-visible side of a refusal; the log line is written by the caller. */
+void
+alz_pam_explain(struct ctx *c, const struct alz_outcome *o)
+{
+	switch (o->rc) {
+	case ALZ_ERR_LOCKED:
+		alz_pam_say(c, PAM_ERROR_MSG, "Your account is locked. Contact an administrator.");
+		break;
+	case ALZ_ERR_FORBIDDEN:
+		if (o->err.message[0] != '\0')
+			alz_pam_say(c, PAM_ERROR_MSG, "Access denied: %s", o->err.message);
+		else
+			alz_pam_say(c, PAM_ERROR_MSG, "Access denied by the Alianza service.");
+		break;
+	case ALZ_ERR_RATE_LIMITED:
+		if (o->retry_after >= 0)
+			alz_pam_say(c, PAM_ERROR_MSG, "Too many attempts. Try again in %ld seconds.",
+			    o->retry_after);
+		else
+			alz_pam_say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
+		break;
+	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_TIMEOUT:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_BAD_REPLY:
+		alz_pam_say(c, PAM_ERROR_MSG, "The authentication service is unavailable. Try again later.");
+		break;
+	default:
+		break;	/* a wrong password gets the application's own message */
+	}
+}
+
+/* The dialogue's way to the user: the PAM conversation. */
+enum alz_rc
+alz_pam_io_ask(void *ctx, const char *prompt, char **answer)
+{
+	struct ctx *c = ctx;
+	char *resp = NULL;
+	int ret;
+
+	*answer = NULL;
+	ret = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
+	if (ret != PAM_SUCCESS || resp == NULL) {
+		alz_secret_free(resp);
+		return ALZ_ERR_CONV;
+	}
+	*answer = resp;
+	return ALZ_OK;
+}
+
+void
+alz_pam_io_tell(void *ctx, bool error, const char *msg)
+{
+	alz_pam_say(ctx, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, "%s", msg);
+}
+
+/* Local-user gate: PAM_USER_UNKNOWN / PAM_IGNORE / OK with *PW set. */
+enum alz_rc
+alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
+{
+	struct passwd *pw = NULL;
+	int err;
+
+	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_valid(c->user))
+		return ALZ_ERR_NO_USER;
+	err = getpwnam_r(c->user, pwbuf, buf, buflen, &pw);
+	if (err != 0 && err != ENOENT && err != ESRCH) {
+		alz_log(&c->lg, LOG_ERR, "getpwnam_r: %s", strerror(err));
+		return ALZ_ERR_SYSTEM;
+	}
+	if (pw == NULL)
+		return ALZ_ERR_NO_USER;
+	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid ||
+	    alz_list_has(c->cfg.ignore_users, pw->pw_name))
+		return ALZ_SKIP;
+	return ALZ_OK;
+}
+
+
+/*
+ * The configuration cannot be used: Alianza users fail closed, but root and
+ * system accounts (uid below the default min_uid) must not be locked out by
+ * a broken pam_alianza.conf: they are not ours, whatever that file says.
+ */
+int
+alz_pam_config_failed(pam_handle_t *pamh, int ret)
+{
+	const char *user = NULL;
+	struct passwd pwbuf, *pw = NULL;
+	char buf[4096];
+
+	if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
+	    getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) == 0 && pw != NULL &&
+	    (pw->pw_uid == 0 || pw->pw_uid < ALZ_DEFAULT_MIN_UID))
+		ret = PAM_IGNORE;
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
+}
+
+/* What every phase but authentication does first: config, user, local gate. */
+int
+alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
+	   char *user_log, size_t user_log_cap)
+{
+	struct passwd pwbuf;
+	char pwstore[4096];
+	enum alz_rc gate;
+	int ret;
+
+	ret = alz_pam_ctx_init(c, pamh, flags, argc, argv);
+	if (ret != PAM_SUCCESS)
+		return alz_pam_config_failed(pamh, ret);
+	ret = pam_get_user(pamh, &c->user, NULL);
+	if (ret != PAM_SUCCESS || c->user == NULL || c->user[0] == '\0') {
+		alz_pam_ctx_free(c);
+		return PAM_USER_UNKNOWN;
+	}
+	alz_pam_log_safe(user_log, user_log_cap, c->user);
+	gate = alz_pam_local_user(c, &pwbuf, pwstore, sizeof(pwstore));
+	explicit_bzero(pwstore, sizeof(pwstore));
+	if (gate != ALZ_OK) {
+		/* not ours (root, system account) or not local: leave it to other modules */
+		alz_pam_ctx_free(c);
+		return gate == ALZ_ERR_SYSTEM ? PAM_SERVICE_ERR : PAM_IGNORE;
+	}
+	return PAM_SUCCESS;
+}
+
+/* Policy check with the user's short reason and the full one in the log. */
+int
+alz_pam_allow(struct ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
+      const char *partition_id)
+{
+	char reason[200], msg[120], part_log[80];
+	enum alz_rc rc;
+
+	rc = alz_policy_allow(&c->cfg, type, partition_id != NULL && partition_id[0] != '\0' ?
+			      partition_id : NULL, reason, sizeof(reason), msg, sizeof(msg));
+	alz_pam_log_safe(part_log, sizeof(part_log), partition_id);
+	if (rc == ALZ_OK) {
+		if (alz_list_has(c->cfg.allowed_partitions, "*"))
+			alz_log(&c->lg, LOG_WARNING, "allowed_partitions = *: users of every tenant "
+				"of the API may log in here");
+		return PAM_SUCCESS;
+	}
+	alz_pam_say(c, PAM_ERROR_MSG, "%s", msg);
+	alz_log(&c->lg, LOG_NOTICE, "%s service=%s user=%s type=%s partition=%s result=denied "
+		"reason=%s", phase, c->service, user_log, alz_user_type_name(type),
+		part_log[0] != '\0' ? part_log : "-", reason);
+	return PAM_PERM_DENIED;
+}
+
+/*
+ * The user's facts: this process's own authentication first, else the
+ * record if the API vouched for it within account_max_age. False: none.
+ */
+bool
+alz_pam_get_facts(struct ctx *c, struct facts *out, const char **source)
+{
+	const struct facts *f = NULL;
+	struct alz_cache cache;
+	struct alz_record r;
+	time_t now = time(NULL);
+	bool fresh;
+
+	memset(out, 0, sizeof(*out));
+	if (pam_get_data(c->pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL &&
+	    strcmp(f->user, c->user) == 0 && f->at <= now &&
+	    now - f->at <= c->cfg.account_max_age) {
+		*out = *f;
+		*source = "this-auth";
+		return true;
+	}
+	alz_cache_open(&cache, &c->cfg, 0, &c->lg);
+	if (alz_cache_load(&cache, c->user, &r) != ALZ_OK) {
+		*source = "none";
+		return false;
+	}
+	fresh = r.online_at > 0 && r.online_at <= now && now - r.online_at <= c->cfg.account_max_age;
+	if (fresh) {
+		out->user_type = r.user_type;
+		snprintf(out->partition_id, sizeof(out->partition_id), "%s",
+			 r.partition_id != NULL ? r.partition_id : "");
+		snprintf(out->partition_name, sizeof(out->partition_name), "%s",
+			 r.partition_name != NULL ? r.partition_name : "");
+		snprintf(out->user_id, sizeof(out->user_id), "%s", r.user_id != NULL ? r.user_id : "");
+	}
+	*source = fresh ? "record" : "stale-record";
+	alz_record_free(&r);
+	return fresh;
+}

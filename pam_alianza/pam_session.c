@@ -1,0 +1,152 @@
+/* pam_session.c - PAM glue, session management group: environment, token claim and logout. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAM_SM_SESSION
+#include "alz_pam.h"
+#include "alz_cache.h"
+#include "alz_secret.h"
+#include "alz_session.h"
+
+/* The session's environment: who the API says the user is. Never the token. */
+static int
+export_env(struct ctx *c, const struct alz_record *r)
+{
+	const struct {
+		const char *name;
+		const char *value;
+	} vars[] = {
+		{ "USER_TYPE", alz_user_type_name(r->user_type) },
+		{ "PARTITION_ID", r->partition_id },
+		{ "PARTITION_NAME", r->partition_name },
+		{ "USER_ID", r->user_id },
+		{ "USER_NAME", r->api_user },
+	};
+	char buf[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		if (vars[i].value == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%s=%s", c->cfg.env_prefix, vars[i].name, vars[i].value);
+		ret = pam_putenv(c->pamh, buf);
+		if (ret != PAM_SUCCESS)
+			return ret;
+	}
+	return PAM_SUCCESS;
+}
+
+static void
+session_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+PAM_EXTERN int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct alz_cache cache;
+	struct alz_record r;
+	struct ctx c;
+	char user_log[80], *id = NULL;
+	enum alz_rc rc;
+	int ret;
+
+	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
+	if (alz_cache_load(&cache, c.user, &r) != ALZ_OK) {
+		alz_log(&c.lg, LOG_DEBUG, "session user=%s: no cached record", user_log);
+		ret = PAM_IGNORE;
+		goto out;
+	}
+	if (r.user_type == ALZ_UT_UNKNOWN || r.online_at == 0) {
+		/* a record that only counts failures: nobody the API vouched for */
+		ret = PAM_IGNORE;
+		goto out_record;
+	}
+	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
+	if (id == NULL) {
+		ret = PAM_BUF_ERR;
+		goto out_record;
+	}
+	rc = alz_session_claim(&cache, c.user, id);
+	if (rc == ALZ_OK) {
+		ret = pam_set_data(pamh, DATA_SESSION, id, session_cleanup);
+		if (ret != PAM_SUCCESS)
+			goto out_record;
+		id = NULL;	/* transferred */
+	}
+	ret = export_env(&c, &r);
+	if (ret != PAM_SUCCESS)
+		goto out_record;
+	alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s type=%s partition=%s token=%s",
+		c.service, user_log, alz_user_type_name(r.user_type),
+		r.partition_id != NULL ? r.partition_id : "-",
+		rc == ALZ_OK ? "claimed" : "none");
+	ret = PAM_SUCCESS;
+out_record:
+	alz_record_free(&r);
+out:
+	free(id);
+	alz_pam_ctx_free(&c);
+	return ret;
+}
+
+PAM_EXTERN int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct alz_cache cache;
+	struct alz_http http;
+	struct alz_outcome o;
+	struct ctx c;
+	const char *id = NULL;
+	char user_log[80], *token = NULL;
+	enum alz_rc rc;
+	int ret;
+
+	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
+	if (ret != PAM_SUCCESS)
+		return ret;
+	memset(&http, 0, sizeof(http));
+	memset(&o, 0, sizeof(o));
+	if (pam_get_data(pamh, DATA_SESSION, (const void **)&id) != PAM_SUCCESS || id == NULL) {
+		alz_log(&c.lg, LOG_DEBUG, "session close user=%s: no token claimed by this session",
+			user_log);
+		goto out;
+	}
+	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
+	rc = alz_session_release(&cache, c.user, id, &token);
+	if (rc != ALZ_OK || token == NULL)
+		goto out;
+	if (!c.cfg.logout) {
+		alz_log(&c.lg, LOG_INFO, "session close user=%s: token dropped (logout = no)", user_log);
+		goto out;
+	}
+	rc = alz_http_init(&http, &c.cfg, &c.lg);
+	if (rc == ALZ_OK)
+		rc = alz_api_logout(&http, token, &o);
+	/* a failed logout is logged; it never holds up the session's end */
+	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_WARNING,
+		"session close service=%s user=%s logout=%s status=%ld", c.service, user_log,
+		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
+out:
+	alz_outcome_free(&o);
+	alz_http_cleanup(&http);
+	alz_secret_free(token);
+	alz_pam_ctx_free(&c);
+	return PAM_SUCCESS;
+}
