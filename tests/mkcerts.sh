@@ -13,9 +13,19 @@ if [ $# -ne 1 ]; then
 fi
 dir=$1
 
-if [ -e "$dir/ca.pem" ]; then
+# Test files start in parallel (make -j): one makes the material, the others
+# wait for it under this lock instead of racing into a half-made directory.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+complete=yes
+for f in ca server wronghost untrusted expired; do
+    [ -e "$dir/$f.pem" ] && [ -e "$dir/$f.key" -o "$f" = ca ] || complete=no
+done
+if [ "$complete" = yes ]; then
     exit 0
 fi
+rm -rf "$dir"
 
 umask 077
 mkdir -p "$dir"
