@@ -72,6 +72,9 @@ void alz_pam_explain(struct ctx *c, const struct alz_outcome *o);
 enum alz_rc alz_pam_io_ask(void *ctx, const char *prompt, char **answer);
 void alz_pam_io_tell(void *ctx, bool error, const char *msg);
 
+/* pam_set_data cleanup for plain malloc'd data. */
+void alz_pam_free_data(pam_handle_t *pamh, void *data, int error_status);
+
 /* Printable ASCII copy of a possibly hostile string, for log lines. */
 void alz_pam_log_safe(char *dst, size_t cap, const char *src);
 long alz_pam_ms_since(const struct timespec *t0);

@@ -17,14 +17,6 @@
 #include "alz_policy.h"
 #include "alz_secret.h"
 
-static void
-facts_cleanup(pam_handle_t *pamh, void *data, int error_status)
-{
-	(void)pamh;
-	(void)error_status;
-	free(data);
-}
-
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -142,7 +134,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memcpy(facts->partition_id, res.partition_id, sizeof(facts->partition_id));
 	memcpy(facts->partition_name, res.partition_name, sizeof(facts->partition_name));
 	memcpy(facts->user_id, res.user_id, sizeof(facts->user_id));
-	ret = pam_set_data(pamh, DATA_FACTS, facts, facts_cleanup);
+	ret = pam_set_data(pamh, DATA_FACTS, facts, alz_pam_free_data);
 	if (ret != PAM_SUCCESS) {
 		free(facts);
 		goto out;

@@ -397,3 +397,11 @@ alz_pam_get_facts(struct ctx *c, struct facts *out, const char **source)
 	alz_record_free(&r);
 	return fresh;
 }
+
+void
+alz_pam_free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);	/* facts and session ids: no secret in either */
+}

@@ -46,14 +46,6 @@ export_env(struct ctx *c, const struct alz_record *r)
 	return PAM_SUCCESS;
 }
 
-static void
-session_cleanup(pam_handle_t *pamh, void *data, int error_status)
-{
-	(void)pamh;
-	(void)error_status;
-	free(data);
-}
-
 PAM_EXTERN int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -85,7 +77,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	rc = alz_session_claim(&cache, c.user, id);
 	if (rc == ALZ_OK) {
-		ret = pam_set_data(pamh, DATA_SESSION, id, session_cleanup);
+		ret = pam_set_data(pamh, DATA_SESSION, id, alz_pam_free_data);
 		if (ret != PAM_SUCCESS)
 			goto out_record;
 		id = NULL;	/* transferred */
