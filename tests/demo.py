@@ -33,9 +33,14 @@ def show(title, user, answers, ops=("authenticate", "acct_mgmt")):
     return r
 
 
-ok = show("alice (MANAGEMENT_USER) types her password: expected PAM_SUCCESS", "alice", ["Alice-pass1!"])
+ok = show("alice (MANAGEMENT_USER) types her password: expected PAM_SUCCESS", "alice", ["Alice-pass1!"],
+          ops=("authenticate", "acct_mgmt", "open_session", "close_session"))
 bad = show("alice types a wrong password: expected PAM_AUTH_ERR", "alice", ["wrong-password"])
+tfa = show("tess: password, then the code the API asks for: expected PAM_SUCCESS", "tess",
+           ["Tess-pass1!", bed.totp("tess")])
 bed.close()
-good = ok.codes.get("authenticate") == "PAM_SUCCESS" and bad.codes.get("authenticate") == "PAM_AUTH_ERR"
-print("demo: %s" % ("OK - right password accepted, wrong password refused" if good else "FAILED"))
+good = (ok.codes.get("authenticate") == "PAM_SUCCESS" and bad.codes.get("authenticate") == "PAM_AUTH_ERR"
+        and tfa.codes.get("authenticate") == "PAM_SUCCESS")
+print("demo: %s" % ("OK - right password accepted (session opened, token logged out at close), "
+                     "wrong password refused, password + TOTP accepted" if good else "FAILED"))
 sys.exit(0 if good else 1)
