@@ -58,6 +58,19 @@ bool alz_cache_name_decode(const char *file_name, char *user, size_t cap);
 enum alz_rc alz_cache_each(const struct alz_cache *c,
 			   void (*fn)(void *ctx, const char *user), void *ctx);
 
+/*
+ * The one read-modify-write of a record: take USER's lock, load the record
+ * (a zeroed one when there is none and CREATE), let EDIT change it, store
+ * it, unlock. EDIT returns ALZ_OK to store, ALZ_SKIP to leave the record as
+ * it was, anything else to abort (returned). EXISTED tells EDIT whether the
+ * record was read. When KEEP is not NULL it receives the record as stored
+ * (or as read, after ALZ_SKIP); the caller frees it. ALZ_ERR_NO_USER: the
+ * cache is unusable, or there is no record and not CREATE.
+ */
+enum alz_rc alz_cache_update(const struct alz_cache *c, const char *user, bool create,
+			     enum alz_rc (*edit)(struct alz_record *r, bool existed, void *ctx),
+			     void *ctx, struct alz_record *keep);
+
 /* Delete USER's record (and lock file). */
 enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user);
 

@@ -6,12 +6,14 @@
 
 /*
  * At session open: mark the newest unclaimed live token of USER's record
- * as this session's, under a fresh random id written to ID. Only the id
- * (not a secret) stays in the session process; the token stays in the
- * root-only record. ALZ_ERR_NO_USER: no record or no token to claim.
+ * as this session's, under a fresh random id written to ID ("" when there
+ * was none to claim). Only the id (not a secret) stays in the session
+ * process; the token stays in the root-only record. FACTS receives the
+ * record (one read serves the claim and the session's environment; the
+ * caller frees it). ALZ_ERR_NO_USER: no record.
  */
 enum alz_rc alz_session_claim(const struct alz_cache *c, const char *user,
-			      char id[ALZ_SESSION_ID_LEN + 1]);
+			      char id[ALZ_SESSION_ID_LEN + 1], struct alz_record *facts);
 
 /*
  * At session close: take the token claimed under ID out of USER's record

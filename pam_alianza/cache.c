@@ -314,6 +314,41 @@ out:
 }
 
 enum alz_rc
+alz_cache_update(const struct alz_cache *c, const char *user, bool create,
+		 enum alz_rc (*edit)(struct alz_record *r, bool existed, void *ctx), void *ctx,
+		 struct alz_record *keep)
+{
+	struct alz_record r;
+	enum alz_rc rc;
+	bool existed;
+	int lock = -1;
+
+	if (keep != NULL)
+		memset(keep, 0, sizeof(*keep));
+	rc = alz_cache_lock(c, user, &lock);
+	if (rc != ALZ_OK)
+		return rc;
+	existed = alz_cache_load(c, user, &r) == ALZ_OK;	/* zeroed when not */
+	if (!existed && !create) {
+		rc = ALZ_ERR_NO_USER;
+		goto out;
+	}
+	rc = edit(&r, existed, ctx);
+	if (rc == ALZ_OK)
+		rc = alz_cache_store(c, user, &r);
+	else if (rc == ALZ_SKIP)
+		rc = ALZ_OK;
+	if (rc == ALZ_OK && keep != NULL) {
+		*keep = r;
+		memset(&r, 0, sizeof(r));	/* transferred */
+	}
+out:
+	alz_record_free(&r);
+	alz_cache_unlock(lock);
+	return rc;
+}
+
+enum alz_rc
 alz_cache_remove(const struct alz_cache *c, const char *user)
 {
 	char path[4096];

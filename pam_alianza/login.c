@@ -80,102 +80,105 @@ enum update {
 	UPD_FACTS,		/* the API vouched but the host refused: keep the new facts, no token */
 };
 
+struct update_ctx {
+	enum update what;
+	const struct alz_login_result *res;
+	const char *user;
+	char *verifier;		/* UPD_ONLINE: the new password's, or NULL */
+	const struct alz_log *lg;
+};
+
+static enum alz_rc
+edit_record(struct alz_record *r, bool existed, void *ctx)
+{
+	struct update_ctx *u = ctx;
+	time_t now = time(NULL);
+
+	switch (u->what) {
+	case UPD_FACTS:
+		if (alz_record_take_login(r, u->user, &u->res->o.login, now) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		free(r->verifier);
+		r->verifier = NULL;
+		return ALZ_OK;
+	case UPD_REVOKE:
+		/* an SSH key login must not ride on facts the API just withdrew */
+		r->online_at = 0;
+		r->user_type = ALZ_UT_UNKNOWN;
+		free(r->verifier);
+		r->verifier = NULL;
+		alz_log(u->lg, LOG_INFO, "cache: facts and verifier revoked after the API's refusal");
+		return ALZ_OK;
+	case UPD_SAW_2FA:
+		if (r->api_2fa)
+			return ALZ_SKIP;
+		r->api_2fa = true;
+		return ALZ_OK;
+	case UPD_ONLINE:
+		if (alz_record_take_login(r, u->user, &u->res->o.login, now) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		r->api_2fa = u->res->trace.remote_2fa;
+		free(r->verifier);
+		r->verifier = u->verifier;
+		u->verifier = NULL;	/* transferred */
+		return ALZ_OK;
+	case UPD_SUCCESS:
+		r->auth_at = now;
+		r->offline_failures = 0;
+		r->offline_fail_at = 0;
+		r->nfail = 0;
+		alz_record_prune(r, now);
+		return ALZ_OK;
+	case UPD_OFFLINE_FAIL:
+		r->offline_failures++;
+		r->offline_fail_at = now;
+		return ALZ_OK;
+	case UPD_THROTTLE_FAIL:
+		if (!existed) {
+			/* counting needs a record even for a user who never got in */
+			r->local_user = strdup(u->user);
+			r->api_user = strdup(u->user);
+			if (r->local_user == NULL || r->api_user == NULL)
+				return ALZ_ERR_NOMEM;
+		}
+		if (r->nfail == ALZ_MAX_FAIL_TIMES) {
+			memmove(&r->fail_times[0], &r->fail_times[1],
+				(ALZ_MAX_FAIL_TIMES - 1) * sizeof(r->fail_times[0]));
+			r->nfail--;
+		}
+		r->fail_times[r->nfail++] = now;
+		/* a wrong password is a 401 too: the verifier goes as with UPD_FORGET */
+		free(r->verifier);
+		r->verifier = NULL;
+		return ALZ_OK;
+	case UPD_FORGET:
+		if (r->verifier == NULL)
+			return ALZ_SKIP;
+		free(r->verifier);
+		r->verifier = NULL;
+		alz_log(u->lg, LOG_INFO, "cache: password verifier dropped after the API's refusal");
+		return ALZ_OK;
+	}
+	return ALZ_ERR_INPUT;
+}
+
 static void
 update_record(const struct alz_cache *cache, const char *user, enum update what,
 	      const struct alz_login_result *res, const char *password)
 {
 	const struct alz_config *cfg = cache->cfg;
-	struct alz_record r;
-	time_t now = time(NULL);
-	char *verifier = NULL;
-	int lock = -1;
-	bool have;
+	struct update_ctx u = { what, res, user, NULL, cache->lg };
+	bool create = what == UPD_ONLINE || what == UPD_FACTS || what == UPD_THROTTLE_FAIL;
 
 	if (!cache->usable)
 		return;
 	/* hash before taking the lock: it is the slow part */
 	if (what == UPD_ONLINE && password != NULL &&
 	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
-	    alz_verifier_make(password, &verifier) != ALZ_OK)
+	    alz_verifier_make(password, &u.verifier) != ALZ_OK)
 		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
-	if (alz_cache_lock(cache, user, &lock) != ALZ_OK)
-		goto out;
-	have = alz_cache_load(cache, user, &r) == ALZ_OK;
-	if (!have && what == UPD_THROTTLE_FAIL) {
-		/* counting needs a record even for a user who never got in */
-		r.local_user = strdup(user);
-		r.api_user = strdup(user);
-		if (r.local_user == NULL || r.api_user == NULL)
-			goto out_free;
-		have = true;
-	}
-	if (!have && what != UPD_ONLINE && what != UPD_FACTS)
-		goto out_unlock;
-	switch (what) {
-	case UPD_FACTS:
-		if (alz_record_take_login(&r, user, &res->o.login, now) != ALZ_OK)
-			goto out_free;
-		free(r.verifier);
-		r.verifier = NULL;
-		break;
-	case UPD_REVOKE:
-		/* an SSH key login must not ride on facts the API just withdrew */
-		r.online_at = 0;
-		r.user_type = ALZ_UT_UNKNOWN;
-		free(r.verifier);
-		r.verifier = NULL;
-		alz_log(cache->lg, LOG_INFO, "cache: facts and verifier revoked after the API's refusal");
-		break;
-	case UPD_SAW_2FA:
-		if (r.api_2fa)
-			goto out_free;
-		r.api_2fa = true;
-		break;
-	case UPD_ONLINE:
-		if (alz_record_take_login(&r, user, &res->o.login, now) != ALZ_OK)
-			goto out_free;
-		r.api_2fa = res->trace.remote_2fa;
-		free(r.verifier);
-		r.verifier = verifier;
-		verifier = NULL;	/* transferred */
-		break;
-	case UPD_SUCCESS:
-		r.auth_at = now;
-		r.offline_failures = 0;
-		r.offline_fail_at = 0;
-		r.nfail = 0;
-		alz_record_prune(&r, now);
-		break;
-	case UPD_OFFLINE_FAIL:
-		r.offline_failures++;
-		r.offline_fail_at = now;
-		break;
-	case UPD_THROTTLE_FAIL:
-		if (r.nfail == ALZ_MAX_FAIL_TIMES) {
-			memmove(&r.fail_times[0], &r.fail_times[1],
-				(ALZ_MAX_FAIL_TIMES - 1) * sizeof(r.fail_times[0]));
-			r.nfail--;
-		}
-		r.fail_times[r.nfail++] = now;
-		/* a wrong password is a 401 too: the verifier goes as with UPD_FORGET */
-		free(r.verifier);
-		r.verifier = NULL;
-		break;
-	case UPD_FORGET:
-		if (r.verifier == NULL)
-			goto out_free;
-		free(r.verifier);
-		r.verifier = NULL;
-		alz_log(cache->lg, LOG_INFO, "cache: password verifier dropped after the API's refusal");
-		break;
-	}
-	alz_cache_store(cache, user, &r);
-out_free:
-	alz_record_free(&r);
-out_unlock:
-	alz_cache_unlock(lock);
-out:
-	free(verifier);
+	alz_cache_update(cache, user, create, edit_record, &u, NULL);
+	free(u.verifier);
 }
 
 /*

@@ -30,29 +30,21 @@ pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
 int
 alz_pam_code_for(enum alz_rc rc, bool chauthtok)
 {
-	/* pam_sm_chauthtok has its own vocabulary (pam_sm_chauthtok(3)) */
-	if (chauthtok) {
-		switch (rc) {
-		case ALZ_OK:
-			return PAM_SUCCESS;
-		case ALZ_SKIP:
-			return PAM_IGNORE;
-		case ALZ_ERR_NO_USER:
-			return PAM_USER_UNKNOWN;
-		case ALZ_ERR_DENIED:
-			return PAM_AUTHTOK_RECOVERY_ERR;	/* the current password is wrong */
-		case ALZ_ERR_FORBIDDEN:
-		case ALZ_ERR_LOCKED:
-			return PAM_PERM_DENIED;
-		case ALZ_ERR_CONV:
-			return PAM_CONV_ERR;
-		case ALZ_ERR_CONFIG:
-		case ALZ_ERR_SYSTEM:
-			return PAM_SERVICE_ERR;
-		default:
-			return PAM_AUTHTOK_ERR;
-		}
-	}
+	int ret;
+
+	/* pam_sm_chauthtok(3) has its own words: a wrong current password, a failed change */
+	if (chauthtok && rc == ALZ_ERR_DENIED)
+		return PAM_AUTHTOK_RECOVERY_ERR;
+	ret = alz_pam_code(rc);
+	if (chauthtok && (ret == PAM_AUTH_ERR || ret == PAM_AUTHINFO_UNAVAIL))
+		return PAM_AUTHTOK_ERR;
+	return ret;
+}
+
+/* The authentication vocabulary; alz_pam_code_for() adapts it for chauthtok. */
+int
+alz_pam_code(enum alz_rc rc)
+{
 	switch (rc) {
 	case ALZ_OK:
 		return PAM_SUCCESS;
@@ -90,12 +82,6 @@ alz_pam_code_for(enum alz_rc rc, bool chauthtok)
 		break;
 	}
 	return PAM_AUTH_ERR;	/* anything unforeseen fails closed */
-}
-
-int
-alz_pam_code(enum alz_rc rc)
-{
-	return alz_pam_code_for(rc, false);
 }
 
 /* Printable ASCII copy of a possibly hostile string, for log lines. */

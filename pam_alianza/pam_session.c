@@ -53,14 +53,19 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct alz_record r;
 	struct ctx c;
 	char user_log[80], *id = NULL;
-	enum alz_rc rc;
+	bool claimed;
 	int ret;
 
 	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
 	if (ret != PAM_SUCCESS)
 		return ret;
+	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
+	if (id == NULL) {
+		ret = PAM_BUF_ERR;
+		goto out;
+	}
 	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
-	if (alz_cache_load(&cache, c.user, &r) != ALZ_OK) {
+	if (alz_session_claim(&cache, c.user, id, &r) != ALZ_OK) {
 		alz_log(&c.lg, LOG_DEBUG, "session user=%s: no cached record", user_log);
 		ret = PAM_IGNORE;
 		goto out;
@@ -70,13 +75,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_IGNORE;
 		goto out_record;
 	}
-	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
-	if (id == NULL) {
-		ret = PAM_BUF_ERR;
-		goto out_record;
-	}
-	rc = alz_session_claim(&cache, c.user, id);
-	if (rc == ALZ_OK) {
+	claimed = id[0] != '\0';
+	if (claimed) {
 		ret = pam_set_data(pamh, DATA_SESSION, id, alz_pam_free_data);
 		if (ret != PAM_SUCCESS)
 			goto out_record;
@@ -87,8 +87,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out_record;
 	alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s type=%s partition=%s token=%s",
 		c.service, user_log, alz_user_type_name(r.user_type),
-		r.partition_id != NULL ? r.partition_id : "-",
-		rc == ALZ_OK ? "claimed" : "none");
+		r.partition_id != NULL ? r.partition_id : "-", claimed ? "claimed" : "none");
 	ret = PAM_SUCCESS;
 out_record:
 	alz_record_free(&r);

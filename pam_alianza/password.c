@@ -47,15 +47,27 @@ alz_password_policy(const char *pw, char *msg, size_t cap)
 	return ALZ_ERR_POLICY;
 }
 
-/* The verifier follows the new password; the cached window restarts. */
+/* The verifier follows the new password (NULL when no window is on); the cached window restarts. */
+static enum alz_rc
+follow_edit(struct alz_record *r, bool existed, void *ctx)
+{
+	char **verifier = ctx;
+
+	(void)existed;
+	free(r->verifier);
+	r->verifier = *verifier;
+	*verifier = NULL;	/* transferred */
+	r->online_at = time(NULL);
+	r->offline_failures = 0;
+	return ALZ_OK;
+}
+
 static void
 follow(const struct alz_config *cfg, const struct alz_log *lg, const char *user,
        const char *new_password, uid_t owner)
 {
 	struct alz_cache cache;
-	struct alz_record r;
 	char *verifier = NULL;
-	int lock = -1;
 
 	alz_cache_open(&cache, cfg, owner, lg);
 	if (!cache.usable)
@@ -63,19 +75,7 @@ follow(const struct alz_config *cfg, const struct alz_log *lg, const char *user,
 	if ((cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
 	    alz_verifier_make(new_password, &verifier) != ALZ_OK)
 		verifier = NULL;
-	if (alz_cache_lock(&cache, user, &lock) != ALZ_OK)
-		goto out;
-	if (alz_cache_load(&cache, user, &r) == ALZ_OK) {
-		free(r.verifier);
-		r.verifier = verifier;	/* NULL when no window is on: no stale one kept */
-		verifier = NULL;	/* transferred */
-		r.online_at = time(NULL);
-		r.offline_failures = 0;
-		alz_cache_store(&cache, user, &r);
-		alz_record_free(&r);
-	}
-	alz_cache_unlock(lock);
-out:
+	alz_cache_update(&cache, user, false, follow_edit, &verifier, NULL);
 	free(verifier);
 }
 

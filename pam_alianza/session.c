@@ -25,74 +25,79 @@ random_id(char id[ALZ_SESSION_ID_LEN + 1])
 	return ALZ_OK;
 }
 
-enum alz_rc
-alz_session_claim(const struct alz_cache *c, const char *user, char id[ALZ_SESSION_ID_LEN + 1])
+static enum alz_rc
+claim_edit(struct alz_record *r, bool existed, void *ctx)
 {
-	struct alz_record r;
-	enum alz_rc rc;
+	char *id = ctx;
 	size_t i;
-	int lock = -1;
+
+	(void)existed;
+	alz_record_prune(r, time(NULL));
+	/* newest first: the login that just authenticated this session */
+	for (i = r->ntokens; i > 0; i--) {
+		if (r->tokens[i - 1].session[0] != '\0')
+			continue;
+		if (random_id(id) != ALZ_OK)
+			return ALZ_ERR_SYSTEM;
+		memcpy(r->tokens[i - 1].session, id, ALZ_SESSION_ID_LEN + 1);
+		return ALZ_OK;
+	}
+	return ALZ_SKIP;	/* nothing to claim; the record still serves the session */
+}
+
+enum alz_rc
+alz_session_claim(const struct alz_cache *c, const char *user, char id[ALZ_SESSION_ID_LEN + 1],
+		  struct alz_record *facts)
+{
+	enum alz_rc rc;
 
 	id[0] = '\0';
-	rc = alz_cache_lock(c, user, &lock);
-	if (rc != ALZ_OK)
-		return rc;
-	rc = alz_cache_load(c, user, &r);
-	if (rc != ALZ_OK)
-		goto out_unlock;
-	alz_record_prune(&r, time(NULL));
-	rc = ALZ_ERR_NO_USER;
-	/* newest first: the login that just authenticated this session */
-	for (i = r.ntokens; i > 0; i--) {
-		if (r.tokens[i - 1].session[0] != '\0')
-			continue;
-		rc = random_id(id);
-		if (rc != ALZ_OK)
-			break;
-		memcpy(r.tokens[i - 1].session, id, ALZ_SESSION_ID_LEN + 1);
-		rc = alz_cache_store(c, user, &r);
-		break;
-	}
+	rc = alz_cache_update(c, user, false, claim_edit, id, facts);
 	if (rc != ALZ_OK)
 		id[0] = '\0';
-	alz_record_free(&r);
-out_unlock:
-	alz_cache_unlock(lock);
 	return rc;
+}
+
+struct release_ctx {
+	const char *id;
+	char *token;
+};
+
+static enum alz_rc
+release_edit(struct alz_record *r, bool existed, void *ctx)
+{
+	struct release_ctx *rel = ctx;
+	size_t i;
+
+	(void)existed;
+	for (i = 0; i < r->ntokens; i++) {
+		if (strcmp(r->tokens[i].session, rel->id) != 0)
+			continue;
+		rel->token = r->tokens[i].token;
+		r->tokens[i].token = NULL;	/* transferred */
+		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
+		r->ntokens--;
+		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+		/* dropped from the record whether or not the logout then succeeds */
+		return ALZ_OK;
+	}
+	return ALZ_ERR_NO_USER;
 }
 
 enum alz_rc
 alz_session_release(const struct alz_cache *c, const char *user, const char *id, char **token)
 {
-	struct alz_record r;
+	struct release_ctx rel = { id, NULL };
 	enum alz_rc rc;
-	size_t i;
-	int lock = -1;
 
 	*token = NULL;
 	if (id == NULL || strlen(id) != ALZ_SESSION_ID_LEN)
 		return ALZ_ERR_NO_USER;
-	rc = alz_cache_lock(c, user, &lock);
-	if (rc != ALZ_OK)
+	rc = alz_cache_update(c, user, false, release_edit, &rel, NULL);
+	if (rc != ALZ_OK) {
+		alz_secret_free(rel.token);	/* taken, but the record could not be stored */
 		return rc;
-	rc = alz_cache_load(c, user, &r);
-	if (rc != ALZ_OK)
-		goto out_unlock;
-	rc = ALZ_ERR_NO_USER;
-	for (i = 0; i < r.ntokens; i++) {
-		if (strcmp(r.tokens[i].session, id) != 0)
-			continue;
-		*token = r.tokens[i].token;
-		r.tokens[i].token = NULL;	/* transferred */
-		memmove(&r.tokens[i], &r.tokens[i + 1], (r.ntokens - i - 1) * sizeof(r.tokens[0]));
-		r.ntokens--;
-		memset(&r.tokens[r.ntokens], 0, sizeof(r.tokens[0]));
-		/* dropped from the record whether or not the logout then succeeds */
-		rc = alz_cache_store(c, user, &r);
-		break;
 	}
-	alz_record_free(&r);
-out_unlock:
-	alz_cache_unlock(lock);
-	return rc;
+	*token = rel.token;
+	return ALZ_OK;
 }

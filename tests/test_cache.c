@@ -533,22 +533,12 @@ static const struct name_case name_cases[] = {
 };
 #define NNAMES (sizeof(name_cases) / sizeof(name_cases[0]))
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
-/* The name is a file name of our alphabet that decodes back to exactly USER. */
+/* The name is a file name of our alphabet that decodes back to exactly USER (the library's decoder). */
 static bool
 name_valid(const char *name, const char *user)
 {
-	char dec[ALZ_MAX_CACHE_NAME + 1];
-	size_t i, o = 0, len = strlen(name);
+	char file[ALZ_MAX_CACHE_NAME + 8], dec[ALZ_MAX_CACHE_NAME + 1];
+	size_t i, len = strlen(name);
 
 	if (len < 3 || len > ALZ_MAX_CACHE_NAME || strncmp(name, "u.", 2) != 0 ||
 	    strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -556,20 +546,8 @@ name_valid(const char *name, const char *user)
 	for (i = 0; i < len; i++)
 		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789_.%-", name[i]) == NULL)
 			return false;
-	for (i = 2; i < len; i++) {
-		if (name[i] != '%') {
-			dec[o++] = name[i];
-			continue;
-		}
-		if (i + 2 >= len)
-			return false;
-		if (hexval(name[i + 1]) < 0 || hexval(name[i + 2]) < 0)
-			return false;
-		dec[o++] = (char)(hexval(name[i + 1]) * 16 + hexval(name[i + 2]));
-		i += 2;
-	}
-	dec[o] = '\0';
-	return o == strlen(user) && memcmp(dec, user, o) == 0;
+	snprintf(file, sizeof(file), "%s.json", name);
+	return alz_cache_name_decode(file, dec, sizeof(dec)) && strcmp(dec, user) == 0;
 }
 
 /* USER for a TAP line: printable ASCII as is, other bytes as \xNN, long ones cut. */
