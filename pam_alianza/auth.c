@@ -83,14 +83,91 @@ get_code(const struct alz_config *cfg, const struct alz_auth_io *io, const char 
 	return ALZ_OK;
 }
 
+/*
+ * Ask for codes until CHECK accepts one or cfg->totp_tries are used. A code
+ * that is not 6-8 digits is refused here and never reaches CHECK (nor costs
+ * one of the API's tries); an appended code is the only one a password-only
+ * client can give.
+ */
+static enum alz_rc
+ask_codes(const struct alz_config *cfg, const struct alz_auth_io *io, const char *answer,
+	  char **appended, enum alz_rc (*check)(void *ctx, const char *code), void *ctx)
+{
+	bool had_appended = *appended != NULL;
+	enum alz_rc rc = ALZ_ERR_2FA_INVALID;
+	unsigned long try;
+	char *code = NULL;
+
+	for (try = 0; try < cfg->totp_tries; try++) {
+		if (try > 0 && had_appended)
+			break;
+		rc = get_code(cfg, io, answer, appended, &code);
+		if (rc != ALZ_OK)
+			break;
+		if (!alz_code_well_formed(code)) {
+			rc = ALZ_ERR_2FA_INVALID;
+			tell(io, true, "A verification code is 6 to 8 digits.");
+		} else {
+			rc = check(ctx, code);
+		}
+		alz_secret_free(code);
+		code = NULL;
+		if (rc != ALZ_ERR_2FA_INVALID)
+			break;
+		if (try + 1 < cfg->totp_tries)
+			tell(io, true, "Wrong verification code.");
+	}
+	return rc;
+}
+
+/* The API's challenge: each code is one POST path_2fa on the same connection. */
+struct remote_ctx {
+	struct alz_http *h;
+	const char *api_user;
+	const char *sid;
+	struct alz_outcome *o;
+	struct alz_auth_trace *trace;
+};
+
+static enum alz_rc
+check_remote(void *ctx, const char *code)
+{
+	struct remote_ctx *r = ctx;
+
+	alz_outcome_free(r->o);
+	r->trace->code_calls++;
+	return alz_api_2fa(r->h, r->api_user, r->sid, code, r->o);
+}
+
+/* The host's own code, checked with liboath. */
+struct local_ctx {
+	const struct alz_config *cfg;
+	const char *user;
+	uid_t owner;
+	const struct alz_log *lg;
+};
+
+static enum alz_rc
+check_local(void *ctx, const char *code)
+{
+	struct local_ctx *l = ctx;
+	enum alz_rc rc;
+
+	rc = alz_totp_verify_local(l->cfg, l->user, code, l->owner, l->lg);
+	if (rc == ALZ_ERR_NO_USER) {
+		alz_log(l->lg, LOG_NOTICE, "local TOTP required but no secret is enrolled");
+		rc = ALZ_ERR_DENIED;
+	}
+	return rc;
+}
+
 enum alz_rc
 alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 	       const struct alz_auth_io *io, struct alz_outcome *o, struct alz_auth_trace *trace)
 {
 	const struct alz_config *cfg = h->cfg;
-	char *password = NULL, *appended = NULL, *sid = NULL, *code = NULL;
-	unsigned long try;
-	bool had_appended;
+	char *password = NULL, *appended = NULL, *sid = NULL;
+	struct remote_ctx remote;
 	enum alz_rc rc;
 
 	memset(o, 0, sizeof(*o));
@@ -99,7 +176,6 @@ alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 	rc = alz_auth_split(cfg, answer, &password, &appended);
 	if (rc != ALZ_OK)
 		goto out;
-	had_appended = appended != NULL;
 	trace->login_calls++;
 	if (cfg->jwt_login && alz_jwt_shaped(answer)) {
 		/* an SSO user pasted a token: it goes to path_jwt, never as a password */
@@ -114,31 +190,12 @@ alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 	sid = o->err.session_id;
 	o->err.session_id = NULL;	/* transferred */
 
-	for (try = 0; try < cfg->totp_tries; try++) {
-		/* a password-only client cannot answer a second time */
-		if (try > 0 && had_appended)
-			break;
-		rc = get_code(cfg, io, answer, &appended, &code);
-		if (rc != ALZ_OK)
-			break;
-		if (!alz_code_well_formed(code)) {
-			/* refused here: a malformed code never costs one of the API's tries */
-			rc = ALZ_ERR_2FA_INVALID;
-			tell(io, true, "A verification code is 6 to 8 digits.");
-			alz_secret_free(code);
-			code = NULL;
-			continue;
-		}
-		alz_outcome_free(o);
-		trace->code_calls++;
-		rc = alz_api_2fa(h, api_user, sid, code, o);
-		alz_secret_free(code);
-		code = NULL;
-		if (rc != ALZ_ERR_2FA_INVALID)
-			break;
-		if (try + 1 < cfg->totp_tries)
-			tell(io, true, "Wrong verification code.");
-	}
+	remote.h = h;
+	remote.api_user = api_user;
+	remote.sid = sid;
+	remote.o = o;
+	remote.trace = trace;
+	rc = ask_codes(cfg, io, answer, &appended, check_remote, &remote);
 	if (rc == ALZ_ERR_2FA_REQUIRED)
 		rc = ALZ_ERR_BAD_REPLY;	/* a challenge in answer to a code: not in the contract */
 	if (rc == ALZ_ERR_2FA_EXPIRED)
@@ -147,7 +204,6 @@ out:
 	alz_secret_free(password);
 	alz_secret_free(appended);
 	alz_secret_free(sid);
-	alz_secret_free(code);
 	o->rc = rc;
 	return rc;
 }
@@ -163,39 +219,19 @@ alz_auth_local_totp(const struct alz_config *cfg, const char *local_user, const 
 		    bool appended_used, uid_t owner, const struct alz_auth_io *io,
 		    const struct alz_log *lg)
 {
-	char *password = NULL, *appended = NULL, *code = NULL;
-	unsigned long try;
+	struct local_ctx local = { cfg, local_user, owner, lg };
+	char *password = NULL, *appended = NULL;
 	enum alz_rc rc;
-	bool had_appended;
 
 	rc = alz_auth_split(cfg, answer, &password, &appended);
 	alz_secret_free(password);
 	if (rc != ALZ_OK)
 		return rc;
 	if (appended_used) {
-		alz_secret_free(appended);
+		alz_secret_free(appended);	/* the API took it */
 		appended = NULL;
 	}
-	had_appended = appended != NULL;
-	for (try = 0; try < cfg->totp_tries; try++) {
-		if (try > 0 && had_appended)
-			break;	/* nothing more can come from a password-only client */
-		rc = get_code(cfg, io, answer, &appended, &code);
-		if (rc != ALZ_OK)
-			break;
-		rc = alz_totp_verify_local(cfg, local_user, code, owner, lg);
-		alz_secret_free(code);
-		code = NULL;
-		if (rc == ALZ_ERR_NO_USER) {
-			alz_log(lg, LOG_NOTICE, "local TOTP required but no secret is enrolled");
-			rc = ALZ_ERR_DENIED;
-			break;
-		}
-		if (rc != ALZ_ERR_2FA_INVALID)
-			break;
-		if (try + 1 < cfg->totp_tries)
-			tell(io, true, "Wrong verification code.");
-	}
+	rc = ask_codes(cfg, io, answer, &appended, check_local, &local);
 	alz_secret_free(appended);
 	return rc;
 }
