@@ -37,6 +37,10 @@ bool alz_jwt_shaped(const char *s);
 enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
 			   struct alz_outcome *o);
 
+/* PUT path_password {userName, password, newPassword}; never retried. */
+enum alz_rc alz_api_password(struct alz_http *h, const char *api_user, const char *old_password,
+			     const char *new_password, struct alz_outcome *o);
+
 void alz_outcome_free(struct alz_outcome *o);
 
 #endif

@@ -92,25 +92,36 @@ now_ms(void)
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* One exchange whose success has no body worth reading (logout, password change). */
+static enum alz_rc
+status_exchange(struct alz_http *h, const char *method, enum alz_path ep, const char *body,
+		const char *token, struct alz_outcome *o)
+{
+	struct alz_http_reply r;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	rc = alz_http_call(h, method, ep, body, token, &r);
+	o->elapsed_ms = r.elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r.status;
+		o->retry_after = r.retry_after;
+		rc = alz_reply_status(h->cfg, r.status, r.body.data, r.body.len, &o->err);
+	}
+	alz_http_reply_free(&r);
+	o->rc = rc;
+	return rc;
+}
+
 enum alz_rc
 alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 {
-	struct alz_http_reply r;
 	long start = now_ms(), wait;
 	enum alz_rc rc;
 	int attempt;
 
 	for (attempt = 0;; attempt++) {
-		outcome_reset(o);
-		rc = alz_http_call(h, "PUT", ALZ_P_LOGOUT, NULL, token, &r);
-		o->elapsed_ms = r.elapsed_ms;
-		if (rc == ALZ_OK) {
-			o->status = r.status;
-			o->retry_after = r.retry_after;
-			rc = alz_reply_status(h->cfg, r.status, r.body.data, r.body.len, &o->err);
-		}
-		alz_http_reply_free(&r);
-		o->rc = rc;
+		rc = status_exchange(h, "PUT", ALZ_P_LOGOUT, NULL, token, o);
 		/* only a 5xx or a 429 is worth another try */
 		if (!((rc == ALZ_ERR_UNAVAILABLE && o->status >= 500) || rc == ALZ_ERR_RATE_LIMITED) ||
 		    attempt + 1 >= LOGOUT_ATTEMPTS)
@@ -122,6 +133,25 @@ alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 		alz_api_error_free(&o->err);
 		sleep_ms(wait);
 	}
+	return rc;
+}
+
+enum alz_rc
+alz_api_password(struct alz_http *h, const char *api_user, const char *old_password,
+		 const char *new_password, struct alz_outcome *o)
+{
+	char *body = NULL;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	rc = alz_request_password(h->cfg, api_user, old_password, new_password, &body);
+	if (rc != ALZ_OK) {
+		o->rc = rc;
+		return rc;
+	}
+	/* never retried: each try counts toward the API's lockout */
+	rc = status_exchange(h, "PUT", ALZ_P_PASSWORD, body, NULL, o);
+	alz_secret_free(body);
 	return rc;
 }
 

@@ -9,8 +9,6 @@
 
 #include "alz_cache.h"
 #include "alz_password.h"
-#include "alz_request.h"
-#include "alz_secret.h"
 #include "alz_verifier.h"
 
 enum alz_rc
@@ -85,32 +83,20 @@ alz_password_change(const struct alz_config *cfg, const struct alz_log *lg,
 		    uid_t owner, struct alz_outcome *o)
 {
 	struct alz_http http;
-	struct alz_http_reply r;
-	char *api_user = NULL, *body = NULL;
+	char *api_user = NULL;
 	enum alz_rc rc;
 
 	memset(o, 0, sizeof(*o));
 	o->retry_after = -1;
 	memset(&http, 0, sizeof(http));
-	memset(&r, 0, sizeof(r));
 	rc = alz_config_api_user(cfg, local_user, &api_user);
-	if (rc == ALZ_OK)
-		rc = alz_request_password(cfg, api_user, old_password, new_password, &body);
 	if (rc == ALZ_OK)
 		rc = alz_http_init(&http, cfg, lg);
 	if (rc == ALZ_OK)
-		rc = alz_http_call(&http, "PUT", ALZ_P_PASSWORD, body, NULL, &r);
-	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
-		o->elapsed_ms = r.elapsed_ms;
-		rc = alz_reply_status(cfg, r.status, r.body.data, r.body.len, &o->err);
-	}
+		rc = alz_api_password(&http, api_user, old_password, new_password, o);
 	if (rc == ALZ_OK)
 		follow(cfg, lg, local_user, new_password, owner);
-	alz_http_reply_free(&r);
 	alz_http_cleanup(&http);
-	alz_secret_free(body);
 	free(api_user);
 	o->rc = rc;
 	return rc;
