@@ -329,17 +329,6 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		res->via = ALZ_VIA_ONLINE;
 		take_facts(res, res->o.login.user_type, res->o.login.partition_id,
 			   res->o.login.partition_name, res->o.login.user_id);
-		rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ?
-				      res->partition_id : NULL, res->deny_reason,
-				      sizeof(res->deny_reason), res->deny_msg, sizeof(res->deny_msg));
-		/* a refused user keeps no live token: it dies now, on the same connection */
-		if (cfg->logout_after_auth || rc != ALZ_OK)
-			logout_now(&http, lg, &res->o.login);
-		if (rc != ALZ_OK) {
-			/* the API's new word (say, now END_USER) replaces the old facts */
-			update_record(&cache, local_user, UPD_FACTS, res, NULL);
-			goto out;
-		}
 		goto second_factor;
 	}
 	if (rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
@@ -376,13 +365,17 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		io->tell(io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
 
 second_factor:
-	/* the host's policy, whoever vouched (online was checked above already) */
-	if (res->via != ALZ_VIA_ONLINE) {
-		rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ?
-				      res->partition_id : NULL, res->deny_reason,
-				      sizeof(res->deny_reason), res->deny_msg, sizeof(res->deny_msg));
-		if (rc != ALZ_OK)
-			goto out;
+	/* the host's policy, whoever vouched: the API just now, the cache or the offline window */
+	rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ? res->partition_id : NULL,
+			      res->deny_reason, sizeof(res->deny_reason), res->deny_msg,
+			      sizeof(res->deny_msg));
+	if (rc != ALZ_OK) {
+		if (res->via == ALZ_VIA_ONLINE) {
+			/* a refused user keeps no live token; the API's new word replaces the old facts */
+			logout_now(&http, lg, &res->o.login);
+			update_record(&cache, local_user, UPD_FACTS, res, NULL);
+		}
+		goto out;
 	}
 	if (alz_auth_local_totp_due(cfg, res->user_type)) {
 		res->trace.local_totp = true;
@@ -394,6 +387,9 @@ second_factor:
 			goto out;
 		}
 	}
+	/* sudo opens no session of the user's: its token dies now, on the same connection */
+	if (res->via == ALZ_VIA_ONLINE && cfg->logout_after_auth)
+		logout_now(&http, lg, &res->o.login);
 	/* only a complete success refreshes the record (and clears the counters) */
 	update_record(&cache, local_user, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS, res,
 		      res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL);
