@@ -9,11 +9,8 @@
 #define ALZ_MAX_USER 256	/* bytes of an API user name */
 #define ALZ_MAX_PASSWORD 512	/* bytes; PAM_MAX_RESP_SIZE */
 
-/* True when S is well-formed UTF-8 with no control characters. */
-bool alz_text_valid(const char *s);
-
 /*
- * Each builder checks its inputs (alz_text_valid, caps) and returns
+ * Each builder checks its inputs (alz_text_ok ALZ_TEXT_UTF8, caps) and returns
  * ALZ_ERR_INPUT before anything is built. *JSON holds secrets: the
  * caller frees it with alz_secret_free().
  */

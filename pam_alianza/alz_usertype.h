@@ -1,4 +1,4 @@
-/* alz_usertype.h - the API's user types (names and parsing live in reply.c). */
+/* alz_usertype.h - the API's user types: their names, and parsing a reply's or a record's. */
 #ifndef ALZ_USERTYPE_H
 #define ALZ_USERTYPE_H
 

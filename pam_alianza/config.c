@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alz_config.h"
+#include "alz_text.h"
 
 enum key_type {
 	K_URL,		/* https:// only */
@@ -137,32 +138,13 @@ find_key(const char *name)
 }
 
 static bool
-printable_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
-}
-
-/* Visible ASCII, spaces and tabs allowed (lists). */
-static bool
-printable_ascii_spaces(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
-}
-
-static bool
 valid_template(const char *t)
 {
 	bool has_user = false;
 
+	if (!alz_text_ok(t, ALZ_TEXT_LINE))
+		return false;
 	for (; *t != '\0'; t++) {
-		if ((unsigned char)*t < 0x20 || *t == 0x7f)
-			return false;
 		if (*t != '%')
 			continue;
 		t++;
@@ -187,7 +169,7 @@ valid_https_url(const char *v)
 		return false;
 	if (strpbrk(host, "?#") != NULL)
 		return false;
-	return printable_ascii(v);
+	return alz_text_ok(v, ALZ_TEXT_VISIBLE);
 }
 
 static bool
@@ -300,7 +282,7 @@ valid_list(const char *v, bool groups)
 	size_t len;
 	unsigned n = 0;
 
-	if (!printable_ascii_spaces(v))
+	if (!alz_text_ok(v, ALZ_TEXT_ASCII_LINE))
 		return false;
 	for (;;) {
 		p += strspn(p, " ,\t");
@@ -374,7 +356,6 @@ set_text(struct alz_config *cfg, const struct key *k, const char *value,
 {
 	char buf[256];
 	size_t len = strlen(value);
-	const unsigned char *p;
 
 	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
 		value++;
@@ -386,12 +367,10 @@ set_text(struct alz_config *cfg, const struct key *k, const char *value,
 	}
 	memcpy(buf, value, len);
 	buf[len] = '\0';
-	for (p = (const unsigned char *)buf; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '"') {
-			bad_value(lg, source, line, k->name,
-				  "must not contain control characters or inner quotes");
-			return ALZ_ERR_CONFIG;
-		}
+	if (!alz_text_ok(buf, ALZ_TEXT_LINE) || strchr(buf, '"') != NULL) {
+		bad_value(lg, source, line, k->name,
+			  "must not contain control characters or inner quotes");
+		return ALZ_ERR_CONFIG;
 	}
 	return set_string(cfg, k, buf);
 }
@@ -419,13 +398,13 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		return set_string(cfg, k, value);
 	case K_FILE:
-		if (value[0] != '/' || !printable_ascii(value)) {
+		if (value[0] != '/' || !alz_text_ok(value, ALZ_TEXT_VISIBLE)) {
 			bad_value(lg, source, line, key, "must be an absolute path");
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
 	case K_PROXY:
-		if (*value != '\0' && (!printable_ascii(value) ||
+		if (*value != '\0' && (!alz_text_ok(value, ALZ_TEXT_VISIBLE) ||
 		    (strncasecmp(value, "http://", 7) != 0 &&
 		     strncasecmp(value, "https://", 8) != 0 &&
 		     strncasecmp(value, "socks5h://", 10) != 0))) {
@@ -465,7 +444,7 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		return set_string(cfg, k, value);
 	case K_APIPATH:
-		if (value[0] != '/' || !printable_ascii(value) || strpbrk(value, "?#") != NULL) {
+		if (value[0] != '/' || !alz_text_ok(value, ALZ_TEXT_VISIBLE) || strpbrk(value, "?#") != NULL) {
 			bad_value(lg, source, line, key,
 				  "must be an absolute URL path such as /v2/authorize");
 			return ALZ_ERR_CONFIG;
@@ -502,7 +481,7 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		return set_string(cfg, k, value);
 	case K_NAME:
-		if (*value == '\0' || !printable_ascii(value) || strlen(value) > 128 ||
+		if (*value == '\0' || !alz_text_ok(value, ALZ_TEXT_VISIBLE) || strlen(value) > 128 ||
 		    strpbrk(value, "\"\\:") != NULL) {
 			bad_value(lg, source, line, key,
 				  "must be a non-empty printable name without quotes, backslash or colon");
@@ -586,7 +565,7 @@ parse_line(struct alz_config *cfg, char *line, const char *path, unsigned lineno
 		alz_log(lg, LOG_ERR, "%s:%u: missing key before '='", path, lineno);
 		return ALZ_ERR_CONFIG;
 	}
-	if (!printable_ascii(key)) {
+	if (!alz_text_ok(key, ALZ_TEXT_VISIBLE)) {
 		alz_log(lg, LOG_ERR, "%s:%u: key contains spaces or non-ASCII characters",
 			path, lineno);
 		return ALZ_ERR_CONFIG;

@@ -16,6 +16,7 @@
 #include "alz_policy.h"
 #include "alz_request.h"
 #include "alz_secret.h"
+#include "alz_text.h"
 
 static void pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -88,14 +89,7 @@ alz_pam_code(enum alz_rc rc)
 void
 alz_pam_log_safe(char *dst, size_t cap, const char *src)
 {
-	size_t i;
-
-	if (src == NULL)
-		src = "";
-	for (i = 0; i + 1 < cap && src[i] != '\0'; i++)
-		dst[i] = ((unsigned char)src[i] > 0x20 && (unsigned char)src[i] < 0x7f) ?
-			src[i] : '?';
-	dst[i] = '\0';
+	alz_text_copy_safe(dst, cap, src, ALZ_TEXT_VISIBLE);
 }
 
 static bool
@@ -255,7 +249,7 @@ alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen
 	struct passwd *pw = NULL;
 	int err;
 
-	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_valid(c->user))
+	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_ok(c->user, ALZ_TEXT_UTF8))
 		return ALZ_ERR_NO_USER;
 	err = getpwnam_r(c->user, pwbuf, buf, buflen, &pw);
 	if (err != 0 && err != ENOENT && err != ESRCH) {

@@ -10,6 +10,7 @@
 #include "alz_json.h"
 #include "alz_record.h"
 #include "alz_secret.h"
+#include "alz_text.h"
 
 static bool
 add_str(cJSON *o, const char *name, const char *v)
@@ -70,16 +71,13 @@ static bool
 get_str(const cJSON *o, const char *name, bool optional, char **out)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-	const char *p;
-
 	*out = NULL;
 	if (it == NULL)
 		return optional;
 	if (!cJSON_IsString(it) || strlen(it->valuestring) > ALZ_MAX_TOKEN)
 		return false;
-	for (p = it->valuestring; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
+	if (!alz_text_ok(it->valuestring, ALZ_TEXT_LINE))
+		return false;
 	*out = strdup(it->valuestring);
 	return *out != NULL;
 }

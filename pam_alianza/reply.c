@@ -11,34 +11,7 @@
 #include "alz_json.h"
 #include "alz_reply.h"
 #include "alz_secret.h"
-
-static const char *const type_names[] = {
-	[ALZ_UT_UNKNOWN] = "UNKNOWN",
-	[ALZ_UT_MANAGEMENT] = "MANAGEMENT_USER",
-	[ALZ_UT_ACCOUNT] = "ACCOUNT_USER",
-	[ALZ_UT_END] = "END_USER",
-};
-
-const char *
-alz_user_type_name(enum alz_user_type t)
-{
-	if ((unsigned)t >= sizeof(type_names) / sizeof(type_names[0]))
-		return type_names[ALZ_UT_UNKNOWN];
-	return type_names[t];
-}
-
-enum alz_user_type
-alz_user_type_parse(const char *s)
-{
-	unsigned i;
-
-	/* exact match only: "management_user" is not a privilege */
-	for (i = ALZ_UT_MANAGEMENT; i <= ALZ_UT_END; i++)
-		if (strcmp(s, type_names[i]) == 0)
-			return (enum alz_user_type)i;
-	return ALZ_UT_UNKNOWN;
-}
-
+#include "alz_text.h"
 
 /* One JSON document, nothing before or after it, no NUL inside or escaped. */
 static cJSON *
@@ -68,27 +41,6 @@ member(const cJSON *obj, const char *name, bool *dup)
 	return found;
 }
 
-static bool
-printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-/* Copy a string for display: printable ASCII only, capped. */
-static void
-sanitise(char *dst, size_t cap, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < cap && src[i] != '\0'; i++)
-		dst[i] = ((unsigned char)src[i] >= 0x20 && (unsigned char)src[i] < 0x7f) ?
-			src[i] : '?';
-	dst[i] = '\0';
-}
-
 /*
  * An optional string fact. Absent: OK and *out stays NULL. Present: must be
  * a printable string no longer than the cap, else the reply is bad.
@@ -104,7 +56,7 @@ take_fact(const cJSON *root, const char *name, size_t cap, char **out)
 	if (it == NULL || cJSON_IsNull(it))
 		return true;
 	if (!cJSON_IsString(it) || strlen(it->valuestring) > cap ||
-	    !printable(it->valuestring))
+	    !alz_text_ok(it->valuestring, ALZ_TEXT_LINE))
 		return false;
 	*out = strdup(it->valuestring);
 	return *out != NULL;
@@ -132,9 +84,8 @@ read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_u
 	    strlen(tok->valuestring) > ALZ_MAX_TOKEN)
 		return ALZ_ERR_BAD_REPLY;
 	/* it travels in a header later: visible ASCII only, no CR/LF smuggling */
-	for (const char *p = tok->valuestring; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return ALZ_ERR_BAD_REPLY;
+	if (!alz_text_ok(tok->valuestring, ALZ_TEXT_VISIBLE))
+		return ALZ_ERR_BAD_REPLY;
 
 	if (exp == NULL || cJSON_IsNull(exp)) {
 		login->expires_in = ALZ_DEFAULT_EXPIRES_IN;
@@ -204,11 +155,13 @@ read_error(const struct alz_config *cfg, const cJSON *root, struct alz_api_error
 	if (dup)
 		return;	/* ambiguous: read as an error without details */
 	if (cJSON_IsString(code))
-		sanitise(err->code, sizeof(err->code), code->valuestring);
+		alz_text_copy_safe(err->code, sizeof(err->code), code->valuestring,
+				   ALZ_TEXT_ASCII_LINE);
 	if (cJSON_IsString(msg))
-		sanitise(err->message, sizeof(err->message), msg->valuestring);
+		alz_text_copy_safe(err->message, sizeof(err->message), msg->valuestring,
+				   ALZ_TEXT_ASCII_LINE);
 	if (cJSON_IsString(sid) && sid->valuestring[0] != '\0' &&
-	    strlen(sid->valuestring) <= ALZ_MAX_SESSION_ID && printable(sid->valuestring))
+	    strlen(sid->valuestring) <= ALZ_MAX_SESSION_ID && alz_text_ok(sid->valuestring, ALZ_TEXT_LINE))
 		err->session_id = strdup(sid->valuestring);
 }
 

@@ -9,49 +9,7 @@
 #include "alz_json.h"
 #include "alz_request.h"
 #include "alz_secret.h"
-
-bool
-alz_text_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		unsigned char c = *p;
-		unsigned need, i;
-		unsigned long cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF, C1 controls */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    (cp >= 0x80 && cp <= 0x9f))
-			return false;
-		p += need + 1;
-	}
-	return true;
-}
+#include "alz_text.h"
 
 /* {"names[0]": values[0], ...}, all strings. */
 static enum alz_rc
@@ -82,7 +40,7 @@ build(const char *const *names, const char *const *values, size_t n, char **json
 static bool
 ok_text(const char *s, size_t cap)
 {
-	return s != NULL && s[0] != '\0' && strlen(s) <= cap && alz_text_valid(s);
+	return s != NULL && s[0] != '\0' && strlen(s) <= cap && alz_text_ok(s, ALZ_TEXT_UTF8);
 }
 
 enum alz_rc

@@ -1156,7 +1156,7 @@ test_hostile_on_disk(void)
 		/*
 		 * A name with a control character is stored but, since the record
 		 * reader refuses control characters, not read back: the module never
-		 * passes such names (pam_alianza.c checks alz_text_valid first).
+		 * passes such names (pam_alianza.c checks alz_text_ok first).
 		 * Either way load must never hand out a record of another user.
 		 */
 		if (lrc != ALZ_OK || src != ALZ_OK ||

@@ -1,0 +1,29 @@
+/* alz_text.h - the one home of text validation: which bytes each kind of string may hold. */
+#ifndef ALZ_TEXT_H
+#define ALZ_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum alz_text_kind {
+	/* 0x21-0x7e: tokens (they travel in a header), URLs, paths, config keys */
+	ALZ_TEXT_VISIBLE,
+	/* 0x20-0x7e and tab: config lists ("sudo, adm") */
+	ALZ_TEXT_ASCII_LINE,
+	/* no C0 control and no DEL; other bytes unchecked: facts from the API or the record */
+	ALZ_TEXT_LINE,
+	/* ALZ_TEXT_LINE and well-formed UTF-8 without C1 controls: what we send the API */
+	ALZ_TEXT_UTF8,
+};
+
+/* True when every byte of S is allowed in KIND (the empty string is). */
+bool alz_text_ok(const char *s, enum alz_text_kind kind);
+
+/*
+ * A capped copy of possibly hostile SRC for a log line or a message: bytes
+ * outside KIND (ALZ_TEXT_VISIBLE for key=value fields, ALZ_TEXT_ASCII_LINE
+ * for sentences) become '?'. SRC NULL copies "".
+ */
+void alz_text_copy_safe(char *dst, size_t cap, const char *src, enum alz_text_kind kind);
+
+#endif
