@@ -16,6 +16,8 @@
 	X(ALZ_ERR_CONV,       "the conversation with the user failed") \
 	X(ALZ_ERR_WRONG_CLIENT, "the client answered the code prompt with the password") \
 	X(ALZ_ERR_SYSTEM,     "system error") \
+	X(ALZ_ERR_NOT_FOUND,  "no such file or entry") \
+	X(ALZ_ERR_UNTRUSTED,  "a file or directory failed its owner, mode or type check") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \
 	X(ALZ_ERR_2FA_INVALID, "second factor code refused") \

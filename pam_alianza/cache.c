@@ -14,30 +14,19 @@
 
 #include "alz_cache.h"
 #include "alz_secret.h"
+#include "alz_trust.h"
 
-/* pam_timestamp's rule for one path component. */
+/* pam_timestamp's rule for one path component: the cache owner's or root's, nobody else writes. */
 static bool
 trusted_dir(const struct alz_cache *c, const char *path, const struct stat *st)
 {
-	if (S_ISLNK(st->st_mode)) {
-		alz_log(c->lg, LOG_ERR, "cache: %s is a symlink; not using the cache", path);
-		return false;
-	}
-	if (!S_ISDIR(st->st_mode)) {
-		alz_log(c->lg, LOG_ERR, "cache: %s is not a directory; not using the cache", path);
-		return false;
-	}
-	if (st->st_uid != 0 && st->st_uid != c->owner) {
-		alz_log(c->lg, LOG_ERR, "cache: %s is owned by uid %u; not using the cache",
-			path, (unsigned)st->st_uid);
-		return false;
-	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		alz_log(c->lg, LOG_ERR, "cache: %s is writable by group or others (mode %04o); "
-			"not using the cache", path, (unsigned)(st->st_mode & 07777));
-		return false;
-	}
-	return true;
+	struct alz_trust trust = ALZ_TRUST_DIR(c->owner, true);
+	char why[ALZ_TRUST_WHY];
+
+	if (alz_trust_stat(st, &trust, why))
+		return true;
+	alz_log(c->lg, LOG_ERR, "cache: %s is %s; not using the cache", path, why);
+	return false;
 }
 
 enum alz_rc
@@ -79,7 +68,7 @@ alz_cache_open(struct alz_cache *c, const struct alz_config *cfg, uid_t owner,
 			return ALZ_OK;
 	}
 	/* the directory itself: nobody else may even list it */
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if ((st.st_mode & 077) != 0) {
 		alz_log(lg, LOG_ERR, "cache: %s has mode %04o, not 0700; not using the cache",
 			cfg->cache_dir, (unsigned)(st.st_mode & 07777));
 		return ALZ_OK;
@@ -184,46 +173,26 @@ alz_cache_unlock(int fd)
 enum alz_rc
 alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r)
 {
-	char path[4096], *buf = NULL;
-	struct stat st;
+	struct alz_trust trust = ALZ_TRUST_SECRET(c->owner, true);
+	char path[4096], why[ALZ_TRUST_WHY], *buf = NULL;
 	size_t len = 0;
-	ssize_t n;
-	enum alz_rc rc = ALZ_ERR_NO_USER;
-	int fd;
+	enum alz_rc rc;
 
 	memset(r, 0, sizeof(*r));
 	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
 		return ALZ_ERR_NO_USER;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			alz_log(c->lg, LOG_ERR, "cache: %s is a symlink; ignored", path);
-		else if (errno != ENOENT)
-			alz_log(c->lg, LOG_ERR, "cache: cannot open %s: %s", path, strerror(errno));
+	rc = alz_trust_read(path, &trust, ALZ_MAX_RECORD, false, &buf, &len, why);
+	if (rc == ALZ_ERR_NOT_FOUND)
+		return ALZ_ERR_NO_USER;
+	if (rc == ALZ_ERR_NOMEM)
+		return rc;
+	if (rc != ALZ_OK) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is not a private regular file of root's within "
+			"%d bytes (%s); ignored", path, ALZ_MAX_RECORD, why);
 		return ALZ_ERR_NO_USER;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != c->owner) || (st.st_mode & 077) != 0 ||
-	    st.st_size > ALZ_MAX_RECORD) {
-		alz_log(c->lg, LOG_ERR, "cache: %s is not a private regular file of root's within "
-			"%d bytes; ignored", path, ALZ_MAX_RECORD);
-		goto out;
-	}
-	buf = malloc(ALZ_MAX_RECORD + 2);
-	if (buf == NULL) {
-		rc = ALZ_ERR_NOMEM;
-		goto out;
-	}
-	while (len <= ALZ_MAX_RECORD) {
-		n = read(fd, buf + len, ALZ_MAX_RECORD + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if (len > ALZ_MAX_RECORD || alz_record_from_json(buf, len, r) != ALZ_OK) {
+	rc = ALZ_ERR_NO_USER;
+	if (alz_record_from_json(buf, len, r) != ALZ_OK) {
 		alz_log(c->lg, LOG_ERR, "cache: %s is corrupt or of another format; ignored, "
 			"replaced at the next online login", path);
 		goto out;
@@ -235,11 +204,7 @@ alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r
 	}
 	rc = ALZ_OK;
 out:
-	if (buf != NULL) {
-		explicit_bzero(buf, len < ALZ_MAX_RECORD + 2 ? len : ALZ_MAX_RECORD + 2);
-		free(buf);
-	}
-	close(fd);
+	alz_trust_buf_free(buf, len);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "alz_config.h"
 #include "alz_text.h"
+#include "alz_trust.h"
 
 enum key_type {
 	K_URL,		/* https:// only */
@@ -586,71 +587,22 @@ enum alz_rc
 alz_config_load_file(struct alz_config *cfg, const char *path, uid_t owner,
 		     const struct alz_log *lg)
 {
-	enum alz_rc rc = ALZ_ERR_CONFIG;
-	struct stat st;
-	char *buf = NULL, *line, *next;
-	ssize_t n;
+	struct alz_trust trust;
+	char *buf = NULL, *line, *next, why[ALZ_TRUST_WHY];
 	size_t len = 0;
 	unsigned lineno = 0;
-	int fd;
+	enum alz_rc rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		alz_log(lg, LOG_ERR, "%s: cannot open: %s", path, strerror(errno));
-		return ALZ_ERR_CONFIG;
-	}
-	/* decide on the opened file, not the name: no race with a swap */
-	if (fstat(fd, &st) != 0) {
-		alz_log(lg, LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+	trust = ALZ_TRUST_CONFIG(owner);
+	rc = alz_trust_read(path, &trust, ALZ_MAX_CONF_SIZE, true, &buf, &len, why);
+	if (rc != ALZ_OK) {
+		if (rc == ALZ_ERR_NOT_FOUND)
+			snprintf(why, sizeof(why), "cannot open: %s", strerror(ENOENT));
+		alz_log(lg, LOG_ERR, "%s: %s; refusing to run", path, why);
+		rc = rc == ALZ_ERR_NOMEM ? rc : ALZ_ERR_CONFIG;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		alz_log(lg, LOG_ERR, "%s: not a regular file; refusing to run", path);
-		goto out;
-	}
-	if (st.st_uid != owner) {
-		alz_log(lg, LOG_ERR, "%s: owned by uid %u, not %u; refusing to run",
-			path, (unsigned)st.st_uid, (unsigned)owner);
-		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		alz_log(lg, LOG_ERR, "%s: writable by group or others (mode %04o); refusing to run",
-			path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (st.st_size > ALZ_MAX_CONF_SIZE) {
-		alz_log(lg, LOG_ERR, "%s: larger than %d bytes; refusing to run",
-			path, ALZ_MAX_CONF_SIZE);
-		goto out;
-	}
-	buf = malloc(ALZ_MAX_CONF_SIZE + 2);
-	if (buf == NULL) {
-		rc = ALZ_ERR_NOMEM;
-		goto out;
-	}
-	/* read up to the cap + 1: a file that grew since fstat is still caught */
-	while (len <= ALZ_MAX_CONF_SIZE) {
-		n = read(fd, buf + len, ALZ_MAX_CONF_SIZE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			alz_log(lg, LOG_ERR, "%s: read error: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > ALZ_MAX_CONF_SIZE) {
-		alz_log(lg, LOG_ERR, "%s: larger than %d bytes; refusing to run",
-			path, ALZ_MAX_CONF_SIZE);
-		goto out;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		alz_log(lg, LOG_ERR, "%s: contains a NUL byte; refusing to run", path);
-		goto out;
-	}
+	rc = ALZ_ERR_CONFIG;
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
 		lineno++;
 		next = strchr(line, '\n');
@@ -667,8 +619,7 @@ alz_config_load_file(struct alz_config *cfg, const char *path, uid_t owner,
 	}
 	rc = ALZ_OK;
 out:
-	free(buf);
-	close(fd);
+	alz_trust_buf_free(buf, len);
 	return rc;
 }
 

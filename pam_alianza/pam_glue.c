@@ -59,6 +59,7 @@ alz_pam_code(enum alz_rc rc)
 		return PAM_CONV_ERR;
 	case ALZ_ERR_CONFIG:
 	case ALZ_ERR_SYSTEM:
+	case ALZ_ERR_UNTRUSTED:
 		return PAM_SERVICE_ERR;
 	case ALZ_ERR_FORBIDDEN:
 	case ALZ_ERR_LOCKED:
@@ -71,6 +72,7 @@ alz_pam_code(enum alz_rc rc)
 	case ALZ_ERR_BAD_REPLY:
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
+	case ALZ_ERR_NOT_FOUND:
 	case ALZ_ERR_INPUT:
 	case ALZ_ERR_WRONG_CLIENT:
 	case ALZ_ERR_DENIED:

@@ -12,6 +12,7 @@
 #include <liboath/oath.h>
 
 #include "alz_totp.h"
+#include "alz_trust.h"
 
 bool
 alz_code_well_formed(const char *code)
@@ -26,52 +27,46 @@ alz_code_well_formed(const char *code)
 	return true;
 }
 
-/* root's, a directory, not writable by group or others */
+/* Its directory: OWNER's, nobody else writes it. */
 static bool
 safe_dir(const char *file, uid_t owner, const struct alz_log *lg)
 {
-	char *copy = strdup(file);
+	struct alz_trust trust = ALZ_TRUST_DIR(owner, false);
+	char *copy = strdup(file), why[ALZ_TRUST_WHY];
 	struct stat st;
 	bool ok = false;
 
 	if (copy == NULL)
 		return false;
-	if (lstat(dirname(copy), &st) != 0) {
+	if (lstat(dirname(copy), &st) != 0)
 		alz_log(lg, LOG_ERR, "%s: cannot stat its directory: %s", file, strerror(errno));
-	} else if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
-		   (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		alz_log(lg, LOG_ERR, "%s: its directory is not root's or is writable by others; "
-			"refusing to use it", file);
-	} else {
+	else if (!alz_trust_stat(&st, &trust, why))
+		alz_log(lg, LOG_ERR, "%s: its directory is %s; refusing to use it", file, why);
+	else
 		ok = true;
-	}
 	free(copy);
 	return ok;
 }
 
+/* It holds the secrets: OWNER's, private (stricter than the config file), no symlink. */
 static bool
 safe_file(const char *file, uid_t owner, const struct alz_log *lg)
 {
+	struct alz_trust trust = ALZ_TRUST_SECRET(owner, false);
+	char why[ALZ_TRUST_WHY];
 	struct stat st;
-	int fd;
 	bool ok = false;
+	int fd;
 
-	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		alz_log(lg, LOG_ERR, "%s: cannot open: %s", file, strerror(errno));
 		return false;
 	}
 	if (fstat(fd, &st) != 0)
 		alz_log(lg, LOG_ERR, "%s: cannot stat: %s", file, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		alz_log(lg, LOG_ERR, "%s: not a regular file; refusing to use it", file);
-	else if (st.st_uid != owner)
-		alz_log(lg, LOG_ERR, "%s: owned by uid %u, not %u; refusing to use it", file,
-			(unsigned)st.st_uid, (unsigned)owner);
-	else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		/* it holds the secrets: stricter than the config file */
-		alz_log(lg, LOG_ERR, "%s: group or others have access (mode %04o); refusing to use it",
-			file, (unsigned)(st.st_mode & 07777));
+	else if (!alz_trust_stat(&st, &trust, why))
+		alz_log(lg, LOG_ERR, "%s: %s; refusing to use it", file, why);
 	else
 		ok = true;
 	close(fd);
