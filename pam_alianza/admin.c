@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,6 +187,8 @@ static int
 cmd_login(const struct alz_config *cfg, const char *user)
 {
 	struct alz_auth_io io = { tty_ask, tty_tell, NULL };
+	/* the module's rule: run setuid, the tool trusts no failure its caller could cause */
+	struct alz_login_opts opts = { 0, getauxval(AT_SECURE) != 0 };
 	struct alz_login_result res;
 	char *password = NULL, name[ALZ_MAX_LIST_ITEM];
 	const char *p;
@@ -193,7 +196,7 @@ cmd_login(const struct alz_config *cfg, const char *user)
 
 	if (tty_ask(NULL, "Password: ", &password) != ALZ_OK)
 		return EX_PROBLEM;
-	rc = alz_login_run(cfg, &lg, &io, user, password, 0, &res);
+	rc = alz_login_run(cfg, &lg, &io, user, password, &opts, &res);
 	alz_secret_free(password);
 	printf("verdict: %s (%s)\n", rc == ALZ_OK ? "accepted" : "refused",
 	       rc == ALZ_OK ? alz_via_name(res.via) : alz_strerror(rc));

@@ -27,9 +27,15 @@
 	X(ALZ_ERR_RATE_LIMITED, "rate limited by the API") \
 	X(ALZ_ERR_BAD_REQUEST, "the API refused the request as malformed") \
 	X(ALZ_ERR_POLICY,     "password refused by the API's policy") \
-	X(ALZ_ERR_UNAVAILABLE, "API unreachable or failing") \
-	X(ALZ_ERR_TIMEOUT,    "API deadline exceeded") \
-	X(ALZ_ERR_TLS,        "TLS verification failed") \
+	X(ALZ_ERR_CONNECT,    "the API's address refused the connection or has no route") \
+	X(ALZ_ERR_RESOLVE,    "the API's host name did not resolve") \
+	X(ALZ_ERR_LOCAL_NET,  "this process could not make the connection (no socket, thread or local address)") \
+	X(ALZ_ERR_SERVER,     "the API answered with a server error (5xx)") \
+	X(ALZ_ERR_CUT,        "the connection was cut in mid-exchange") \
+	X(ALZ_ERR_NETWORK,    "another transport failure (libcurl's reason is in the debug log)") \
+	X(ALZ_ERR_TIMEOUT,    "API deadline exceeded (connect or total)") \
+	X(ALZ_ERR_TLS,        "TLS verification failed (certificate, host name, CA)") \
+	X(ALZ_ERR_TLS_HANDSHAKE, "the TLS handshake failed or was cut") \
 	X(ALZ_ERR_BAD_REPLY,  "malformed or unexpected reply from the API")
 
 #define ALZ_ENUM_ENTRY(name, desc) name,

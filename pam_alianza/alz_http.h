@@ -35,9 +35,10 @@ enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
 /*
  * One exchange: METHOD ("GET", "POST", "PUT") on the configured base URL +
  * the path of ENDPOINT. BODY (JSON, may hold a secret) may be NULL.
- * TOKEN, when not NULL, goes in the auth-token header. Transport failures
- * come back as ALZ_ERR_UNAVAILABLE / TIMEOUT / TLS / BAD_REPLY; any HTTP
- * status is ALZ_OK here and judged by the caller.
+ * TOKEN, when not NULL, goes in the auth-token header. Each transport
+ * failure has its own code (ALZ_ERR_CONNECT, RESOLVE, LOCAL_NET, CUT,
+ * NETWORK, TIMEOUT, TLS, TLS_HANDSHAKE, BAD_REPLY); any HTTP status is
+ * ALZ_OK here and judged by the caller.
  */
 enum alz_rc alz_http_call(struct alz_http *h, const char *method,
 			  enum alz_path endpoint, const char *body,

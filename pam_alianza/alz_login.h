@@ -2,6 +2,9 @@
 #ifndef ALZ_LOGIN_H
 #define ALZ_LOGIN_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "alz_auth.h"
 #include "alz_cache.h"
 
@@ -26,13 +29,25 @@ struct alz_login_result {
 	char deny_msg[120];	/* and the short one, for the user */
 };
 
+/* Who runs this login: facts about the process, set by the caller (the PAM glue). */
+struct alz_login_opts {
+	uid_t owner;		/* the uid that must own the cache and files (0) */
+	/*
+	 * The invoking user may act against this process: a setuid host
+	 * (getauxval(AT_SECURE): sudo, su). Only failures no caller can cause
+	 * open the offline window then.
+	 */
+	bool untrusted_caller;
+};
+
 /*
  * Authenticate LOCAL_USER with ANSWER (what the user typed at the password
- * prompt). OWNER: the uid that must own the cache and files (0).
+ * prompt).
  */
 enum alz_rc alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 			  const struct alz_auth_io *io, const char *local_user,
-			  const char *answer, uid_t owner, struct alz_login_result *res);
+			  const char *answer, const struct alz_login_opts *opts,
+			  struct alz_login_result *res);
 
 void alz_login_result_free(struct alz_login_result *res);
 

@@ -123,7 +123,7 @@ alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 	for (attempt = 0;; attempt++) {
 		rc = status_exchange(h, "PUT", ALZ_P_LOGOUT, NULL, token, o);
 		/* only a 5xx or a 429 is worth another try */
-		if (!((rc == ALZ_ERR_UNAVAILABLE && o->status >= 500) || rc == ALZ_ERR_RATE_LIMITED) ||
+		if (!(rc == ALZ_ERR_SERVER || rc == ALZ_ERR_RATE_LIMITED) ||
 		    attempt + 1 >= LOGOUT_ATTEMPTS)
 			break;
 		wait = o->retry_after >= 0 ? o->retry_after * 1000 : (long)BACKOFF_MS << attempt;

@@ -1,10 +1,14 @@
 /* http.c - the HTTPS client: one libcurl handle, hardened, capped, reused across calls. */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "alz_http.h"
@@ -165,24 +169,82 @@ alz_http_cleanup(struct alz_http *h)
 	h->curl = NULL;
 }
 
+static void *
+probe_thread(void *arg)
+{
+	return arg;
+}
+
+/*
+ * After a failed name lookup: could this process have looked the name up
+ * at all? curl's resolver needs a thread, a socket pair and a socket. In a
+ * setuid host the caller's limits (RLIMIT_NOFILE, RLIMIT_AS with a large
+ * RLIMIT_STACK) or inherited descriptors can deny them, and a healthy DNS
+ * would look like an outage.
+ */
+static bool
+resolver_possible(void)
+{
+	int sv[2] = { -1, -1 }, fd = -1;
+	pthread_t th;
+	bool ok = false;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		goto out;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto out;
+	if (pthread_create(&th, NULL, probe_thread, NULL) != 0)
+		goto out;
+	pthread_join(th, NULL);
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	return ok;
+}
+
+/*
+ * One code per kind of transport failure, so that login.c can tell which
+ * ones a caller could have caused (see offline_cause() there). OS_ERRNO:
+ * CURLINFO_OS_ERRNO, the kernel's answer to connect().
+ */
 static enum alz_rc
-classify(CURLcode cc, const struct alz_body *b)
+classify(CURLcode cc, long os_errno, const struct alz_body *b)
 {
 	switch (cc) {
 	case CURLE_OK:
 		return ALZ_OK;
 	case CURLE_OPERATION_TIMEDOUT:
-		return ALZ_ERR_TIMEOUT;
+		return ALZ_ERR_TIMEOUT;		/* connect or total: a stopped process passes both */
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return resolver_possible() ? ALZ_ERR_RESOLVE : ALZ_ERR_LOCAL_NET;
+	case CURLE_COULDNT_CONNECT:
+		/* only the network's own "no": not a socket() we were denied (os_errno 0) */
+		if (os_errno == ECONNREFUSED || os_errno == EHOSTUNREACH || os_errno == ENETUNREACH)
+			return ALZ_ERR_CONNECT;
+		return ALZ_ERR_LOCAL_NET;
 	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 		return ALZ_ERR_TLS;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+		return ALZ_ERR_TLS_HANDSHAKE;	/* includes a peer that hung up mid-handshake */
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2_STREAM:
+		return ALZ_ERR_CUT;
 	case CURLE_WRITE_ERROR:
 		return b->too_big ? ALZ_ERR_BAD_REPLY : ALZ_ERR_NOMEM;
 	case CURLE_FILESIZE_EXCEEDED:
@@ -193,7 +255,7 @@ classify(CURLcode cc, const struct alz_body *b)
 	case CURLE_OUT_OF_MEMORY:
 		return ALZ_ERR_NOMEM;
 	default:
-		return ALZ_ERR_UNAVAILABLE;
+		return ALZ_ERR_NETWORK;
 	}
 }
 
@@ -225,7 +287,7 @@ alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
 	size_t ulen;
 	CURLcode cc;
 	curl_off_t total_us = 0;
-	long new_conns = 0;
+	long new_conns = 0, os_errno = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
@@ -283,12 +345,13 @@ alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
 	cc = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
 	curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
+	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
 	h->connections += new_conns;
 	out->elapsed_ms = (long)(total_us / 1000);
-	rc = classify(cc, &out->body);
+	rc = classify(cc, os_errno, &out->body);
 	if (rc != ALZ_OK) {
-		alz_log(h->lg, LOG_DEBUG, "%s %s: %s (%s)", method, path,
-			curl_easy_strerror(cc), h->errbuf);
+		alz_log(h->lg, LOG_DEBUG, "%s %s: %s (%s; errno %ld): %s", method, path,
+			curl_easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
 		alz_http_reply_free(out);
 		if (rc == ALZ_ERR_BAD_REPLY)
 			out->status = 0;

@@ -27,11 +27,40 @@ alz_via_name(enum alz_via via)
 	return "none";
 }
 
-/* Only these mean "the API could not be asked"; a refusal never does. */
-static bool
-unreachable(enum alz_rc rc)
+/* What a failed call means for the offline window. */
+enum offline_cause {
+	OFFLINE_NOT_OUTAGE,	/* an answer, or a failure of ours: never offline */
+	OFFLINE_OUTAGE,		/* the API could not be asked: the window may open */
+	OFFLINE_CALLER_MADE,	/* could be the caller's doing: never offline */
+};
+
+/*
+ * The one decision "may this failure open the offline window". Only a
+ * failure that says the API could not be asked, never an answer. An
+ * untrusted caller (the user in front of a setuid sudo or su) can stop and
+ * resume us past any deadline (Ctrl-Z ... fg), hold us until the server
+ * cuts the connection or the TLS handshake, or starve us of descriptors:
+ * for them only what no caller can produce counts, a refused connection
+ * or no route, a failed name lookup, a 5xx.
+ */
+static enum offline_cause
+offline_cause(enum alz_rc rc, const struct alz_login_opts *opts)
 {
-	return rc == ALZ_ERR_UNAVAILABLE || rc == ALZ_ERR_TIMEOUT || rc == ALZ_ERR_TLS;
+	switch (rc) {
+	case ALZ_ERR_CONNECT:
+	case ALZ_ERR_RESOLVE:
+	case ALZ_ERR_SERVER:
+		return OFFLINE_OUTAGE;
+	case ALZ_ERR_TIMEOUT:
+	case ALZ_ERR_CUT:
+	case ALZ_ERR_TLS_HANDSHAKE:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_LOCAL_NET:
+	case ALZ_ERR_NETWORK:
+		return opts->untrusted_caller ? OFFLINE_CALLER_MADE : OFFLINE_OUTAGE;
+	default:
+		return OFFLINE_NOT_OUTAGE;	/* any other code, one added later too */
+	}
 }
 
 /*
@@ -237,9 +266,11 @@ try_cached(const struct alz_config *cfg, const struct alz_record *r, const char 
 	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
 }
 
+/* OUTAGE: why the API could not be asked; it stands when no offline decision is possible. */
 static enum alz_rc
 try_offline(const struct alz_config *cfg, const struct alz_log *lg, const struct alz_auth_io *io,
-	    const struct alz_record *r, const char *password, time_t now, bool *counted)
+	    const struct alz_record *r, const char *password, time_t now, enum alz_rc outage,
+	    bool *counted)
 {
 	char msg[160];
 
@@ -247,12 +278,12 @@ try_offline(const struct alz_config *cfg, const struct alz_log *lg, const struct
 	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
 	    r->user_type == ALZ_UT_UNKNOWN) {
 		alz_log(lg, LOG_NOTICE, "offline: no online login inside offline_window; refused");
-		return ALZ_ERR_UNAVAILABLE;
+		return outage;
 	}
 	if (!one_factor_ok(cfg, r)) {
 		alz_log(lg, LOG_NOTICE, "offline: the API demands a code of this user and no local "
 			"TOTP is configured for the type; refused");
-		return ALZ_ERR_UNAVAILABLE;
+		return outage;
 	}
 	if (r->offline_failures >= (long)cfg->offline_max_failures &&
 	    now - r->offline_fail_at < cfg->offline_failure_delay) {
@@ -270,8 +301,9 @@ try_offline(const struct alz_config *cfg, const struct alz_log *lg, const struct
 enum alz_rc
 alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	      const struct alz_auth_io *io, const char *local_user, const char *answer,
-	      uid_t owner, struct alz_login_result *res)
+	      const struct alz_login_opts *opts, struct alz_login_result *res)
 {
+	uid_t owner = opts->owner;
 	struct alz_cache cache;
 	struct alz_record rec;
 	struct alz_http http;
@@ -279,6 +311,7 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	bool have_rec = false, counted = false, is_jwt = false;
 	long wait = 0;
 	time_t now = time(NULL);
+	enum offline_cause cause;
 	enum alz_rc rc;
 	int lock = -1;
 
@@ -346,15 +379,23 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		update_record(&cache, local_user, UPD_SAW_2FA, res, NULL);
 		rec.api_2fa = true;
 	}
-	if (!unreachable(rc) || cfg->offline_window <= 0 || is_jwt)
+	cause = offline_cause(rc, opts);
+	if (cause == OFFLINE_NOT_OUTAGE || cfg->offline_window <= 0 || is_jwt)
 		goto out;
+	if (cause == OFFLINE_CALLER_MADE) {
+		alz_log(lg, LOG_NOTICE, "offline: refused: %s is a failure the caller of a setuid "
+			"program can cause (stopping it, cutting its connection, its limits); here only "
+			"a refused connection, a failed name lookup or a 5xx opens offline_window",
+			alz_rc_name(rc));
+		goto out;
+	}
 
 	snprintf(res->offline_reason, sizeof(res->offline_reason), "%s", alz_rc_name(rc));
 	if (!have_rec) {
 		alz_log(lg, LOG_NOTICE, "offline: no cached record for this user; refused");
 		goto out;
 	}
-	rc = try_offline(cfg, lg, io, &rec, password, now, &counted);
+	rc = try_offline(cfg, lg, io, &rec, password, now, rc, &counted);
 	if (rc == ALZ_ERR_DENIED && counted)
 		update_record(&cache, local_user, UPD_OFFLINE_FAIL, res, NULL);
 	if (rc != ALZ_OK)

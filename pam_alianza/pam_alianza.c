@@ -23,6 +23,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct ctx c;
 	struct timespec t0;
 	struct alz_login_result res;
+	struct alz_login_opts opts;
 	struct alz_auth_io io;
 	struct passwd pwbuf;
 	char pwstore[4096], user_log[80], part_log[80];
@@ -81,16 +82,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	io.tell = alz_pam_io_tell;
 	io.ctx = &c;
 	/*
-	 * In a setuid host (su) the invoking user can stall the call past its
-	 * deadline (SIGSTOP) and so pick an offline login: allow that only for
-	 * their own account, never for someone else's old password.
+	 * In a setuid host (sudo, su) the invoking user can stop and resume us
+	 * past any deadline, cut our connection or set our limits: login.c then
+	 * lets only failures no caller can cause open the offline window.
 	 */
-	if (c.cfg.offline_window > 0 && getauxval(AT_SECURE) != 0 && getuid() != pwbuf.pw_uid) {
-		alz_log(&c.lg, LOG_DEBUG, "setuid caller uid %u for another user: no offline window",
-			(unsigned)getuid());
-		c.cfg.offline_window = 0;
-	}
-	rc = alz_login_run(&c.cfg, &c.lg, &io, c.user, password, 0, &res);
+	opts.owner = 0;
+	opts.untrusted_caller = getauxval(AT_SECURE) != 0;
+	rc = alz_login_run(&c.cfg, &c.lg, &io, c.user, password, &opts, &res);
 	if (rc == ALZ_ERR_INPUT)
 		alz_log(&c.lg, LOG_NOTICE,
 			"user %s: user name or password is not valid UTF-8 text or too long (no request sent)",

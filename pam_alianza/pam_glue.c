@@ -66,9 +66,15 @@ alz_pam_code(enum alz_rc rc)
 		return PAM_PERM_DENIED;
 	case ALZ_ERR_POLICY:
 		return PAM_AUTHTOK_ERR;
-	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_CONNECT:
+	case ALZ_ERR_RESOLVE:
+	case ALZ_ERR_LOCAL_NET:
+	case ALZ_ERR_SERVER:
+	case ALZ_ERR_CUT:
+	case ALZ_ERR_NETWORK:
 	case ALZ_ERR_TIMEOUT:
 	case ALZ_ERR_TLS:
+	case ALZ_ERR_TLS_HANDSHAKE:
 	case ALZ_ERR_BAD_REPLY:
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
@@ -209,9 +215,15 @@ alz_pam_explain(struct ctx *c, const struct alz_outcome *o)
 		else
 			alz_pam_say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
 		break;
-	case ALZ_ERR_UNAVAILABLE:
+	case ALZ_ERR_CONNECT:
+	case ALZ_ERR_RESOLVE:
+	case ALZ_ERR_LOCAL_NET:
+	case ALZ_ERR_SERVER:
+	case ALZ_ERR_CUT:
+	case ALZ_ERR_NETWORK:
 	case ALZ_ERR_TIMEOUT:
 	case ALZ_ERR_TLS:
+	case ALZ_ERR_TLS_HANDSHAKE:
 	case ALZ_ERR_BAD_REPLY:
 		alz_pam_say(c, PAM_ERROR_MSG, "The authentication service is unavailable. Try again later.");
 		break;

@@ -188,7 +188,7 @@ judge_error(long status, struct alz_api_error *err)
 	if (status == 400)
 		return strcmp(err->code, "PASSWORD_POLICY") == 0 ? ALZ_ERR_POLICY : ALZ_ERR_BAD_REQUEST;
 	if (status >= 500 && status <= 599)
-		return ALZ_ERR_UNAVAILABLE;
+		return ALZ_ERR_SERVER;
 	/* 1xx, 3xx (never followed), other 2xx and 4xx: nothing we agreed on */
 	return ALZ_ERR_BAD_REPLY;
 }

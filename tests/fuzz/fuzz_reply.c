@@ -73,8 +73,8 @@ check_login(long status, const char *expect_user, enum alz_rc rc,
 		FUZZ_CHECK(rc != ALZ_ERR_LOCKED || status == 403);
 		FUZZ_CHECK(rc != ALZ_ERR_RATE_LIMITED || status == 429);
 		FUZZ_CHECK(rc != ALZ_ERR_POLICY || status == 400);
-		FUZZ_CHECK(rc != ALZ_ERR_UNAVAILABLE || (status >= 500 && status <= 599));
-		FUZZ_CHECK(!(status >= 500 && status <= 599) || rc == ALZ_ERR_UNAVAILABLE);
+		FUZZ_CHECK(rc != ALZ_ERR_SERVER || (status >= 500 && status <= 599));
+		FUZZ_CHECK(!(status >= 500 && status <= 599) || rc == ALZ_ERR_SERVER);
 		FUZZ_CHECK(status != 200 || rc == ALZ_ERR_BAD_REPLY || rc == ALZ_ERR_NOMEM);
 		return;
 	}
