@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +29,7 @@ enum {
 	EX_PROBLEM = 1,		/* check found problems / login refused */
 	EX_USAGE = 2,
 	EX_CONFIG = 3,		/* the configuration cannot be used */
-	EX_NOTROOT = 4,		/* the command needs root (it reads or writes the cache) */
+	EX_NOTROOT = 4,		/* needs a real uid of root: the cache, --conf, --set */
 };
 
 static int problems;
@@ -61,7 +63,32 @@ usage(FILE *f)
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...).\n"
+		"--conf, --set, login and cache need a real uid of root (not a setuid one).\n"
 		"Exit: 0 ok, 1 problems found or login refused, 2 usage, 3 unusable config, 4 not root.\n");
+}
+
+/*
+ * Who asks is the real uid, not the effective one: installed setuid root,
+ * the tool must not read a file of the caller's choosing as root (its
+ * lines come back in error messages), take the caller's settings for
+ * root's, or open the cache to them. ROOT_CMD: the command, if it needs root.
+ */
+static int
+caller_allowed(const char *path, int nsets, const char *root_cmd)
+{
+	unsigned ruid = (unsigned)getuid();
+
+	if (ruid != 0 && (strcmp(path, ALZ_DEFAULT_CONF) != 0 || nsets > 0)) {
+		fprintf(stderr, "error: --conf and --set need root (the real uid is %u); "
+			"without them the tool reads %s\n", ruid, ALZ_DEFAULT_CONF);
+		return EX_NOTROOT;
+	}
+	if (root_cmd != NULL && (ruid != 0 || geteuid() != 0)) {
+		fprintf(stderr, "error: %s needs root (the real uid is %u): it reads and writes "
+			"the cache\n", root_cmd, ruid);
+		return EX_NOTROOT;
+	}
+	return EX_OK;
 }
 
 static int
@@ -106,7 +133,8 @@ cmd_check(const struct alz_config *cfg, const char *path)
 	} else if (alz_list_has(cfg->allowed_partitions, "*")) {
 		printf("warning: allowed_partitions = *: every tenant of the API may log in\n");
 	}
-	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0) {
+	/* AT_EACCESS: readable as the module (root) reads it, also when run setuid */
+	if (cfg->ca_file != NULL && faccessat(AT_FDCWD, cfg->ca_file, R_OK, AT_EACCESS) != 0) {
 		printf("problem: ca_file %s: %s\n", cfg->ca_file, strerror(errno));
 		problems++;
 	}
@@ -114,7 +142,8 @@ cmd_check(const struct alz_config *cfg, const char *path)
 	printf("cache %s: %s\n", cfg->cache_dir, cache.usable ? "usable" : "NOT usable (see above)");
 	if (!cache.usable)
 		problems++;
-	if (cfg->local_totp_types != 0 && access(cfg->local_totp_file, R_OK) != 0) {
+	if (cfg->local_totp_types != 0 &&
+	    faccessat(AT_FDCWD, cfg->local_totp_file, R_OK, AT_EACCESS) != 0) {
 		printf("problem: local TOTP is required but %s: %s\n", cfg->local_totp_file,
 		       strerror(errno));
 		problems++;
@@ -332,8 +361,14 @@ main(int argc, char **argv)
 	const char *path = ALZ_DEFAULT_CONF;
 	char *sets[64];
 	struct alz_config cfg;
+	bool check, root_cmd;
 	int nsets = 0, opt, ret;
 
+	/* setuid: the caller wrote this environment (SSLKEYLOGFILE, proxies, TZ) */
+	if (getauxval(AT_SECURE) != 0 && clearenv() != 0) {
+		fputs("error: setuid, and the environment cannot be cleared\n", stderr);
+		return EX_NOTROOT;
+	}
 	while ((opt = getopt_long(argc, argv, "+c:s:dh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -357,32 +392,29 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	check = argc == 1 && strcmp(argv[0], "check") == 0;
+	root_cmd = (argc == 2 && strcmp(argv[0], "login") == 0) ||
+		   (argc >= 1 && strcmp(argv[0], "cache") == 0);
+	if (!check && !root_cmd) {
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* settled before any file is read */
+	ret = caller_allowed(path, nsets, root_cmd ? argv[0] : NULL);
+	if (ret != EX_OK)
+		return ret;
 	ret = load_config(&cfg, path, sets, nsets);
 	if (ret != EX_OK) {
 		fprintf(stderr, "error: %s cannot be used (see above); the module refuses it too\n", path);
 		alz_config_free(&cfg);
 		return ret;
 	}
-	if (strcmp(argv[0], "check") == 0 && argc == 1) {
+	if (check)
 		ret = cmd_check(&cfg, path);
-	} else if ((strcmp(argv[0], "login") == 0 && argc == 2) || strcmp(argv[0], "cache") == 0) {
-		if (geteuid() != 0) {
-			fprintf(stderr, "error: %s needs root (it reads and writes %s)\n", argv[0],
-				cfg.cache_dir);
-			ret = EX_NOTROOT;
-		} else if (argv[0][0] == 'l') {
-			ret = cmd_login(&cfg, argv[1]);
-		} else {
-			ret = cmd_cache(&cfg, argc - 1, argv + 1);
-		}
-	} else {
-		usage(stderr);
-		ret = EX_USAGE;
-	}
+	else if (argv[0][0] == 'l')
+		ret = cmd_login(&cfg, argv[1]);
+	else
+		ret = cmd_cache(&cfg, argc - 1, argv + 1);
 	alz_config_free(&cfg);
 	return ret;
 }
