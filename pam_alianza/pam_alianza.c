@@ -47,6 +47,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	alz_pam_log_safe(user_log, sizeof(user_log), c.user);
 
 	gate = alz_pam_local_user(&c, &pwbuf, pwstore, sizeof(pwstore));
+	alz_pam_log_safe(user_log, sizeof(user_log), c.user);	/* now the account's own name */
 	if (gate == ALZ_SKIP || gate == ALZ_ERR_SYSTEM) {
 		alz_log(&c.lg, LOG_DEBUG, "user %s: %s", user_log, alz_strerror(gate));
 		ret = alz_pam_code(gate);
