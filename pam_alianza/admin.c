@@ -199,24 +199,25 @@ static enum alz_rc
 read_line(int fd, const sigset_t *wait_mask, char *buf, size_t cap)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
+	enum alz_rc rc = ALZ_ERR_CONV;
 	bool too_long = false;
 	size_t n = 0;
 	ssize_t got;
-	char ch;
+	char ch = '\0';
 
 	for (;;) {
 		if (caught != 0)
-			return ALZ_ERR_CONV;
+			goto out;
 		if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
-			return ALZ_ERR_CONV;
+			goto out;
 		}
 		got = read(fd, &ch, 1);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 || (got == 0 && n == 0 && !too_long))
-			return ALZ_ERR_CONV;
+			goto out;
 		if (got == 0 || ch == '\n')
 			break;
 		if (n + 1 >= cap)
@@ -224,8 +225,11 @@ read_line(int fd, const sigset_t *wait_mask, char *buf, size_t cap)
 		else
 			buf[n++] = ch;
 	}
+	rc = too_long ? ALZ_ERR_INPUT : ALZ_OK;
+out:
 	buf[n] = '\0';
-	return too_long ? ALZ_ERR_INPUT : ALZ_OK;
+	explicit_bzero(&ch, sizeof(ch));
+	return rc;
 }
 
 /*

@@ -292,7 +292,7 @@ alz_pam_user_key(struct ctx *c, const char *pw_name)
 		alz_pam_log_safe(name, sizeof(name), pw_name);
 		alz_log(&c->lg, LOG_DEBUG, "user %s is %s for NSS: known by that name", asked, name);
 	}
-	memmove(c->user_name, pw_name, strlen(pw_name) + 1);
+	memcpy(c->user_name, pw_name, strlen(pw_name) + 1);
 	c->user = c->user_name;
 	return ALZ_OK;
 }
