@@ -7,7 +7,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,7 @@ enum {
 	EX_PROBLEM = 1,		/* check found problems / login refused */
 	EX_USAGE = 2,
 	EX_CONFIG = 3,		/* the configuration cannot be used */
-	EX_NOTROOT = 4,		/* the command needs root (it reads or writes the cache) */
+	EX_NOTROOT = 4,		/* needs a real uid of root: the cache, --conf, --set */
 };
 
 static int problems;
@@ -62,7 +65,32 @@ usage(FILE *f)
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...).\n"
+		"--conf, --set, login and cache need a real uid of root (not a setuid one).\n"
 		"Exit: 0 ok, 1 problems found or login refused, 2 usage, 3 unusable config, 4 not root.\n");
+}
+
+/*
+ * Who asks is the real uid, not the effective one: installed setuid root,
+ * the tool must not read a file of the caller's choosing as root (its
+ * lines come back in error messages), take the caller's settings for
+ * root's, or open the cache to them. ROOT_CMD: the command, if it needs root.
+ */
+static int
+caller_allowed(const char *path, int nsets, const char *root_cmd)
+{
+	unsigned ruid = (unsigned)getuid();
+
+	if (ruid != 0 && (strcmp(path, ALZ_DEFAULT_CONF) != 0 || nsets > 0)) {
+		fprintf(stderr, "error: --conf and --set need root (the real uid is %u); "
+			"without them the tool reads %s\n", ruid, ALZ_DEFAULT_CONF);
+		return EX_NOTROOT;
+	}
+	if (root_cmd != NULL && (ruid != 0 || geteuid() != 0)) {
+		fprintf(stderr, "error: %s needs root (the real uid is %u): it reads and writes "
+			"the cache\n", root_cmd, ruid);
+		return EX_NOTROOT;
+	}
+	return EX_OK;
 }
 
 static int
@@ -107,7 +135,8 @@ cmd_check(const struct alz_config *cfg, const char *path)
 	} else if (alz_list_has(cfg->allowed_partitions, "*")) {
 		printf("warning: allowed_partitions = *: every tenant of the API may log in\n");
 	}
-	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0) {
+	/* AT_EACCESS: readable as the module (root) reads it, also when run setuid */
+	if (cfg->ca_file != NULL && faccessat(AT_FDCWD, cfg->ca_file, R_OK, AT_EACCESS) != 0) {
 		printf("problem: ca_file %s: %s\n", cfg->ca_file, strerror(errno));
 		problems++;
 	}
@@ -115,7 +144,8 @@ cmd_check(const struct alz_config *cfg, const char *path)
 	printf("cache %s: %s\n", cfg->cache_dir, cache.usable ? "usable" : "NOT usable (see above)");
 	if (!cache.usable)
 		problems++;
-	if (cfg->local_totp_types != 0 && access(cfg->local_totp_file, R_OK) != 0) {
+	if (cfg->local_totp_types != 0 &&
+	    faccessat(AT_FDCWD, cfg->local_totp_file, R_OK, AT_EACCESS) != 0) {
 		printf("problem: local TOTP is required but %s: %s\n", cfg->local_totp_file,
 		       strerror(errno));
 		problems++;
@@ -145,35 +175,149 @@ cmd_check(const struct alz_config *cfg, const char *path)
 }
 
 /* ---- login */
-static enum alz_rc
-tty_ask(void *ctx, const char *prompt, char **answer)
-{
-	char buf[1024];
-	struct termios old, quiet;
-	bool tty = isatty(STDIN_FILENO);
+#define ANSWER_MAX 1024	/* bytes of one answer, the newline excluded */
 
-	(void)ctx;
-	*answer = NULL;
-	fputs(prompt, stderr);
-	fflush(stderr);
-	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+/* The signals that end or stop a prompt: echo is back on before they act. */
+static const int prompt_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU };
+#define N_PROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+static volatile sig_atomic_t caught;
+
+static void
+on_prompt_signal(int sig)
+{
+	caught = sig;
+}
+
+/*
+ * One line from FD into BUF. The prompt signals are blocked except inside
+ * ppoll, so one that arrives is seen at once and never lands between the
+ * check and a read that would then block. ALZ_ERR_CONV: EOF, an error or
+ * a signal (caught is set); ALZ_ERR_INPUT: the line is longer than CAP - 1.
+ */
+static enum alz_rc
+read_line(int fd, const sigset_t *wait_mask, char *buf, size_t cap)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	enum alz_rc rc = ALZ_ERR_CONV;
+	bool too_long = false;
+	size_t n = 0;
+	ssize_t got;
+	char ch = '\0';
+
+	for (;;) {
+		if (caught != 0)
+			goto out;
+		if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		got = read(fd, &ch, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || (got == 0 && n == 0 && !too_long))
+			goto out;
+		if (got == 0 || ch == '\n')
+			break;
+		if (n + 1 >= cap)
+			too_long = true;	/* read on to the newline, then refuse */
+		else
+			buf[n++] = ch;
+	}
+	rc = too_long ? ALZ_ERR_INPUT : ALZ_OK;
+out:
+	buf[n] = '\0';
+	explicit_bzero(&ch, sizeof(ch));
+	return rc;
+}
+
+/*
+ * Ask on stderr once and read stdin, with echo off when it is a terminal.
+ * Only settings tcgetattr really read are written back, and they are back
+ * before a prompt signal can act: *SIG is the one that cut the prompt short.
+ */
+static enum alz_rc
+ask_once(const char *prompt, char *buf, size_t cap, int *sig)
+{
+	struct sigaction sa, old_sa[N_PROMPT_SIGNALS];
+	struct termios old, quiet;
+	sigset_t block, wait_mask;
+	enum alz_rc rc;
+	bool echo_off;
+	size_t i;
+
+	caught = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prompt_signal;	/* no SA_RESTART: ppoll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaddset(&block, prompt_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	for (i = 0; i < N_PROMPT_SIGNALS; i++) {
+		sigaction(prompt_signals[i], &sa, &old_sa[i]);
+		if (old_sa[i].sa_handler == SIG_IGN)	/* ignored by our caller: stays so */
+			sigaction(prompt_signals[i], &old_sa[i], NULL);
+	}
+	echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
 	}
-	if (fgets(buf, sizeof(buf), stdin) == NULL) {
-		if (tty)
-			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		return ALZ_ERR_CONV;
+	if (!echo_off && isatty(STDIN_FILENO)) {
+		/* a terminal that keeps echoing would show the secret */
+		fputs("error: cannot turn echo off on this terminal; not asking\n", stderr);
+		rc = ALZ_ERR_CONV;
+	} else {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		rc = read_line(STDIN_FILENO, &wait_mask, buf, cap);
 	}
-	if (tty) {
+	if (echo_off) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
 	}
-	buf[strcspn(buf, "\n")] = '\0';
-	*answer = strdup(buf);
+	for (i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &old_sa[i], NULL);
+	*sig = caught;
+	sigprocmask(SIG_SETMASK, &wait_mask, NULL);
+	return rc;
+}
+
+/*
+ * A signal that cut the prompt short is raised again once echo is back,
+ * with the caller's disposition (Ctrl-C ends the tool as it would have);
+ * after a stop (Ctrl-Z, then fg) the prompt starts over.
+ */
+static enum alz_rc
+tty_ask(void *ctx, const char *prompt, char **answer)
+{
+	char buf[ANSWER_MAX + 1];
+	enum alz_rc rc;
+	int sig;
+
+	(void)ctx;
+	*answer = NULL;
+	for (;;) {
+		rc = ask_once(prompt, buf, sizeof(buf), &sig);
+		if (sig == 0)
+			break;
+		explicit_bzero(buf, sizeof(buf));
+		raise(sig);	/* unblocked now: acts before raise() returns */
+		if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
+			rc = ALZ_ERR_CONV;
+			break;
+		}
+	}
+	if (rc == ALZ_OK) {
+		*answer = strdup(buf);
+		if (*answer == NULL)
+			rc = ALZ_ERR_NOMEM;
+	}
 	explicit_bzero(buf, sizeof(buf));
-	return *answer != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
+	return rc;
 }
 
 static void
@@ -335,8 +479,14 @@ main(int argc, char **argv)
 	const char *path = ALZ_DEFAULT_CONF;
 	char *sets[64];
 	struct alz_config cfg;
+	bool check, root_cmd;
 	int nsets = 0, opt, ret;
 
+	/* setuid: the caller wrote this environment (SSLKEYLOGFILE, proxies, TZ) */
+	if (getauxval(AT_SECURE) != 0 && clearenv() != 0) {
+		fputs("error: setuid, and the environment cannot be cleared\n", stderr);
+		return EX_NOTROOT;
+	}
 	while ((opt = getopt_long(argc, argv, "+c:s:dh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -360,32 +510,29 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	check = argc == 1 && strcmp(argv[0], "check") == 0;
+	root_cmd = (argc == 2 && strcmp(argv[0], "login") == 0) ||
+		   (argc >= 1 && strcmp(argv[0], "cache") == 0);
+	if (!check && !root_cmd) {
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* settled before any file is read */
+	ret = caller_allowed(path, nsets, root_cmd ? argv[0] : NULL);
+	if (ret != EX_OK)
+		return ret;
 	ret = load_config(&cfg, path, sets, nsets);
 	if (ret != EX_OK) {
 		fprintf(stderr, "error: %s cannot be used (see above); the module refuses it too\n", path);
 		alz_config_free(&cfg);
 		return ret;
 	}
-	if (strcmp(argv[0], "check") == 0 && argc == 1) {
+	if (check)
 		ret = cmd_check(&cfg, path);
-	} else if ((strcmp(argv[0], "login") == 0 && argc == 2) || strcmp(argv[0], "cache") == 0) {
-		if (geteuid() != 0) {
-			fprintf(stderr, "error: %s needs root (it reads and writes %s)\n", argv[0],
-				cfg.cache_dir);
-			ret = EX_NOTROOT;
-		} else if (argv[0][0] == 'l') {
-			ret = cmd_login(&cfg, argv[1]);
-		} else {
-			ret = cmd_cache(&cfg, argc - 1, argv + 1);
-		}
-	} else {
-		usage(stderr);
-		ret = EX_USAGE;
-	}
+	else if (argv[0][0] == 'l')
+		ret = cmd_login(&cfg, argv[1]);
+	else
+		ret = cmd_cache(&cfg, argc - 1, argv + 1);
 	alz_config_free(&cfg);
 	return ret;
 }

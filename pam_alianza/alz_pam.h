@@ -24,8 +24,9 @@ struct ctx {
 	struct alz_config cfg;
 	struct alz_log lg;
 	const char *service;
-	const char *user;
+	const char *user;	/* PAM_USER, then the pw_name NSS answered (user_name) */
 	char rhost[64];		/* sanitised PAM_RHOST, for the log */
+	char user_name[ALZ_MAX_USER + 1];	/* the local account's own spelling */
 };
 
 /* What a later phase needs to know about the user: from this process's auth, or the record. */
@@ -53,8 +54,14 @@ int alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, c
 /* A broken config: root and system accounts get PAM_IGNORE, Alianza users RET. */
 int alz_pam_config_failed(pam_handle_t *pamh, int ret);
 
-/* The local-user gate: ALZ_OK, ALZ_SKIP (not ours), ALZ_ERR_NO_USER, ALZ_ERR_SYSTEM. */
+/*
+ * The local-user gate: ALZ_OK, ALZ_SKIP (not ours), ALZ_ERR_NO_USER, ALZ_ERR_SYSTEM.
+ * On ALZ_OK c->user is the pw_name NSS answered, not PAM_USER's spelling.
+ */
 enum alz_rc alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen);
+
+/* Make PW_NAME (what NSS answered) the user every later step keys by. */
+enum alz_rc alz_pam_user_key(struct ctx *c, const char *pw_name);
 
 /* The host's policy with the user's short reason and the log's full one. */
 int alz_pam_allow(struct ctx *c, const char *user_log, const char *phase,

@@ -48,6 +48,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	alz_pam_log_safe(user_log, sizeof(user_log), c.user);
 
 	gate = alz_pam_local_user(&c, &pwbuf, pwstore, sizeof(pwstore));
+	alz_pam_log_safe(user_log, sizeof(user_log), c.user);	/* now the account's own name */
 	if (gate == ALZ_SKIP || gate == ALZ_ERR_SYSTEM) {
 		alz_log(&c.lg, LOG_DEBUG, "user %s: %s", user_log, alz_strerror(gate));
 		ret = alz_pam_code(gate);
@@ -158,6 +159,12 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
 	if (ret != PAM_SUCCESS)
 		return ret;
+	/*
+	 * PAM_IGNORE whenever nothing was done: under [success=done ...] a
+	 * PAM_SUCCESS would skip every later module's setcred (pam_env,
+	 * pam_group, a Kerberos ticket) for Alianza users.
+	 */
+	ret = PAM_IGNORE;
 	/* PAM_DELETE_CRED, PAM_REFRESH_CRED: the groups go with the process */
 	if ((flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED)) == 0)
 		goto out;
@@ -168,14 +175,19 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	/* a user the policy refuses gets nothing, whatever the stack does next */
 	if (alz_policy_allow(&c.cfg, f.user_type, f.partition_id[0] != '\0' ? f.partition_id : NULL,
-			     (char[200]){ 0 }, 200, (char[120]){ 0 }, 120) != ALZ_OK)
+			     (char[200]){ 0 }, 200, (char[120]){ 0 }, 120) != ALZ_OK) {
+		alz_log(&c.lg, LOG_DEBUG, "setcred user=%s: the policy refuses type %s; no groups added",
+			user_log, alz_user_type_name(f.user_type));
 		goto out;
+	}
 	rc = alz_policy_add_groups(&c.cfg, f.user_type, &c.lg, &added);
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_ERR,
 		"setcred service=%s user=%s type=%s groups_added=%d result=%s", c.service, user_log,
 		alz_user_type_name(f.user_type), added, rc == ALZ_OK ? "ok" : alz_rc_name(rc));
 	if (rc != ALZ_OK)
 		ret = PAM_CRED_ERR;
+	else if (added > 0)
+		ret = PAM_SUCCESS;
 out:
 	alz_pam_ctx_free(&c);
 	return ret;

@@ -275,6 +275,33 @@ alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen
 	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid ||
 	    alz_list_has(c->cfg.ignore_users, pw->pw_name))
 		return ALZ_SKIP;
+	return alz_pam_user_key(c, pw->pw_name);
+}
+
+/*
+ * From the gate on, the user is the name NSS answered: a source that
+ * ignores case (LDAP, SSSD) maps "Alice" and "alice" to one account,
+ * which is then one record, one throttle and offline counter, and one API
+ * user (user_template is applied to this name too).
+ */
+enum alz_rc
+alz_pam_user_key(struct ctx *c, const char *pw_name)
+{
+	char asked[80], name[80];
+
+	if (strlen(pw_name) > ALZ_MAX_USER || !alz_text_valid(pw_name)) {
+		alz_pam_log_safe(name, sizeof(name), pw_name);
+		alz_log(&c->lg, LOG_NOTICE, "NSS names the account %s: not a name pam_alianza "
+			"can take", name);
+		return ALZ_ERR_NO_USER;
+	}
+	if (strcmp(pw_name, c->user) != 0) {
+		alz_pam_log_safe(asked, sizeof(asked), c->user);
+		alz_pam_log_safe(name, sizeof(name), pw_name);
+		alz_log(&c->lg, LOG_DEBUG, "user %s is %s for NSS: known by that name", asked, name);
+	}
+	memcpy(c->user_name, pw_name, strlen(pw_name) + 1);
+	c->user = c->user_name;
 	return ALZ_OK;
 }
 
@@ -317,9 +344,9 @@ alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const
 		alz_pam_ctx_free(c);
 		return PAM_USER_UNKNOWN;
 	}
-	alz_pam_log_safe(user_log, user_log_cap, c->user);
 	gate = alz_pam_local_user(c, &pwbuf, pwstore, sizeof(pwstore));
 	explicit_bzero(pwstore, sizeof(pwstore));
+	alz_pam_log_safe(user_log, user_log_cap, c->user);
 	if (gate != ALZ_OK) {
 		/* not ours (root, system account) or not local: leave it to other modules */
 		alz_pam_ctx_free(c);

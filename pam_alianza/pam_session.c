@@ -51,7 +51,9 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct alz_cache cache;
 	struct alz_record r;
+	struct facts f;
 	struct ctx c;
+	const char *source = NULL;
 	char user_log[80], *id = NULL;
 	bool claimed;
 	int ret;
@@ -59,6 +61,22 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
 	if (ret != PAM_SUCCESS)
 		return ret;
+	/*
+	 * As account and setcred do: only facts the API gave within
+	 * account_max_age, and only a user the host's policy (this service's
+	 * arguments included) still allows, get the variables and a token.
+	 */
+	if (!alz_pam_get_facts(&c, &f, &source)) {
+		alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s facts=%s: no %s* variables, "
+			"no token claimed", c.service, user_log, source, c.cfg.env_prefix);
+		ret = PAM_IGNORE;
+		goto out;
+	}
+	if (alz_pam_allow(&c, user_log, "session open", f.user_type, f.partition_id) != PAM_SUCCESS) {
+		/* fail closed: the stack's account phase may not be ours */
+		ret = PAM_SESSION_ERR;
+		goto out;
+	}
 	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
 	if (id == NULL) {
 		ret = PAM_BUF_ERR;

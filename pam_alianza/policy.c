@@ -11,6 +11,8 @@
 #include "alz_policy.h"
 
 #define MAX_GROUPS 65536	/* NGROUPS_MAX on Linux */
+#define GR_BUF_START (16 * 1024)	/* bytes; doubled on ERANGE (a long member list) */
+#define GR_BUF_MAX (1024 * 1024)	/* bytes; a group entry larger than this is not looked up */
 
 static void
 types_text(unsigned long mask, char *out, size_t cap)
@@ -79,14 +81,44 @@ have(const gid_t *list, int n, gid_t g)
 	return false;
 }
 
+/*
+ * The gid of group NAME: 0, ENOENT when it does not exist, or the lookup's
+ * error. getgrnam_r wants the whole entry, member list included, in BUF:
+ * grow it on ERANGE up to GR_BUF_MAX rather than call a big group missing.
+ */
+static int
+group_gid(const char *name, gid_t *gid)
+{
+	struct group grbuf, *gr = NULL;
+	char *buf = NULL, *bigger;
+	size_t len;
+	int err = ERANGE;
+
+	for (len = GR_BUF_START; err == ERANGE && len <= GR_BUF_MAX; len *= 2) {
+		bigger = realloc(buf, len);
+		if (bigger == NULL) {
+			err = ENOMEM;
+			break;
+		}
+		buf = bigger;
+		gr = NULL;
+		err = getgrnam_r(name, &grbuf, buf, len, &gr);
+	}
+	if (gr != NULL)
+		*gid = gr->gr_gid;
+	else if (err == 0 || err == ESRCH)
+		err = ENOENT;	/* glibc: 0 and no entry; some sources: ESRCH */
+	free(buf);	/* member names only: nothing secret */
+	return gr != NULL ? 0 : err;
+}
+
 enum alz_rc
 alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
 		      const struct alz_log *lg, int *added)
 {
-	char name[ALZ_MAX_LIST_ITEM], buf[16384];
-	struct group grbuf, *gr;
+	char name[ALZ_MAX_LIST_ITEM];
 	const char *p;
-	gid_t *list = NULL;
+	gid_t *list = NULL, gid;
 	int n, err, cap;
 	enum alz_rc rc = ALZ_OK;
 
@@ -107,22 +139,26 @@ alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
 	}
 	p = cfg->groups[type];
 	while (alz_list_next(&p, name, sizeof(name))) {
-		gr = NULL;
-		err = getgrnam_r(name, &grbuf, buf, sizeof(buf), &gr);
-		if (gr == NULL) {
-			alz_log(lg, LOG_WARNING, "group %s mapped to %s does not exist locally%s", name,
-				alz_user_type_name(type), cfg->missing_group_fatal ? "" : "; skipped");
-			if (err != 0 && err != ENOENT)
-				alz_log(lg, LOG_ERR, "getgrnam_r(%s): %s", name, strerror(err));
+		err = group_gid(name, &gid);
+		if (err != 0) {
+			if (err == ENOENT)
+				alz_log(lg, LOG_WARNING, "group %s mapped to %s does not exist locally%s",
+					name, alz_user_type_name(type),
+					cfg->missing_group_fatal ? "" : "; skipped");
+			else
+				alz_log(lg, LOG_ERR, "group %s mapped to %s cannot be looked up "
+					"(getgrnam_r: %s%s)%s", name, alz_user_type_name(type),
+					strerror(err), err == ERANGE ? ", entry over 1 MiB" : "",
+					cfg->missing_group_fatal ? "" : "; skipped");
 			if (cfg->missing_group_fatal) {
 				rc = ALZ_ERR_CONFIG;
 				goto out;
 			}
 			continue;
 		}
-		if (have(list, n, gr->gr_gid) || n >= cap || n >= MAX_GROUPS)
+		if (have(list, n, gid) || n >= cap || n >= MAX_GROUPS)
 			continue;
-		list[n++] = gr->gr_gid;
+		list[n++] = gid;
 		(*added)++;
 	}
 	if (*added > 0 && setgroups((size_t)n, list) != 0) {

@@ -4,7 +4,7 @@
  * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...
  *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
  *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
- *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session
+ *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session and setcred/delcred
  *   -g  print getgroups() after setcred
  * Each prompt is answered with one line of standard input. Prints what the
  * module says ("PROMPT-OFF: ...", "ERROR: ...", "INFO: ...") and "OP: PAM_NAME".
@@ -153,7 +153,9 @@ main(int argc, char **argv)
 		printf("%s: %s\n", op, code_name(ret));
 		if (ret != PAM_SUCCESS)
 			all_ok = 0;
-		if (strcmp(op, "open_session") == 0 && env) {
+		/* setcred too: a later module's setcred (pam_env) shows whether it ran */
+		if ((strcmp(op, "open_session") == 0 || strcmp(op, "setcred") == 0 ||
+		     strcmp(op, "delcred") == 0) && env) {
 			char **e = pam_getenvlist(pamh);
 
 			for (int k = 0; e != NULL && e[k] != NULL; k++) {
