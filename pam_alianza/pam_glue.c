@@ -289,7 +289,7 @@ alz_pam_user_key(struct ctx *c, const char *pw_name)
 {
 	char asked[80], name[80];
 
-	if (strlen(pw_name) > ALZ_MAX_USER || !alz_text_valid(pw_name)) {
+	if (strlen(pw_name) > ALZ_MAX_USER || !alz_text_ok(pw_name, ALZ_TEXT_UTF8)) {
 		alz_pam_log_safe(name, sizeof(name), pw_name);
 		alz_log(&c->lg, LOG_NOTICE, "NSS names the account %s: not a name pam_alianza "
 			"can take", name);
