@@ -69,6 +69,6 @@ fi
 
 rc=0
 ALZ_BUILDDIR=$builddir ALZ_SRCDIR=$src ALZ_TAP_START=1 \
-    python3 tests/deb_install.py "$deb" || rc=$?
+    /usr/bin/python3 tests/deb_install.py "$deb" || rc=$?
 echo "# deb_install.sh: $(($(date +%s) - t0)) s"
 exit $rc
