@@ -310,11 +310,11 @@ def section_profile(t):
     t.ok(p.returncode == 0, "pam-auth-update --enable alianza", out(p))
     texts = {c: read("/etc/pam.d/" + c) for c in COMMON}
     has = {c: "pam_alianza.so" in texts[c] for c in COMMON}
-    t.ok(has["common-auth"] and has["common-account"] and has["common-session"]
-         and has["common-password"],
-         "pam_alianza.so is in common-auth, -account, -session and -password", has)
-    t.ok(not has["common-session-noninteractive"],
-         "pam_alianza.so is not in common-session-noninteractive (Session-Interactive-Only)")
+    t.ok(has["common-auth"] and has["common-account"] and has["common-session"],
+         "pam_alianza.so is in common-auth, -account and -session", has)
+    t.ok(not has["common-session-noninteractive"] and not has["common-password"],
+         "pam_alianza.so is not in common-session-noninteractive (Session-Interactive-Only) "
+         "nor in common-password (pam_unix there keeps its own prompts)", has)
 
     # common-auth: pam_alianza before pam_unix, so that pam_setcred (which sshd calls in
     # a process where authentication never ran, so libpam walks the stack afresh and
@@ -342,12 +342,13 @@ def section_profile(t):
          and all(jump_target(alines, i) in (None, adeny + 1) for i, l in enumerate(alines)
                  if l.startswith("account") and "pam_unix" in l),
          "common-account: pam_alianza as an Additional module after the primary block", acct)
-    pw = texts["common-password"]
-    plines, pdeny = primary_block("/etc/pam.d/common-password")
-    t.ok(all(jump_target(plines, i) == pdeny + 1 for i, l in enumerate(plines)
-             if "pam_alianza" in l or "pam_unix" in l) and "pam_alianza.so" in pw,
-         "common-password: pam_alianza in the primary block, each success jumping past pam_deny",
-         pw)
+    # pam-auth-update re-reads what it wrote to merge later changes: lines it cannot
+    # parse back (two jump numbers in one bracket, say) count as local edits, and then
+    # every later --enable, --disable and dpkg -r leaves common-* alone
+    p = sh(["pam-auth-update", "--package"])
+    t.ok(p.returncode == 0 and "Local modifications" not in p.stdout + p.stderr,
+         "pam-auth-update --package again: it reads its own common-* back (no 'local "
+         "modifications')", out(p))
     print("# common-auth as written by pam-auth-update:")
     for l in auth.splitlines():
         if l.strip() and not l.startswith("#"):
@@ -846,6 +847,53 @@ def section_sample_stacks(t, bed, tmp, admin, debian):
         reap_orphans({bed.mock.pid} if bed.mock else set())
 
 
+def passwd_as(user, answers):
+    uid = int(sh(["id", "-u", user]).stdout)
+    return sh(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+               "/usr/bin/passwd"], input="".join(a + "\n" for a in answers), timeout=60)
+
+
+def section_passwd(t, bed):
+    """passwd(1): local accounts keep theirs with the profile on; Alianza users change the
+    API password through examples/pam.d/passwd (Debian's file plus the module's line)."""
+    if not os.access("/usr/bin/passwd", os.X_OK):
+        t.skip("passwd", "passwd is not installed")
+        return
+    debian = read("/etc/pam.d/passwd")
+    new1, new2 = "Zq8!mWv3#Lpa", "Rt5$kNb7@Hxe"
+    p = passwd_as(LOCAL_USER, [LOCAL_PW, new1, new1])
+    drive = [alztest.DRIVER, "-d", "/etc/pam.d", SERVICE, LOCAL_USER, "authenticate"]
+    ok = sh(drive, input=new1 + "\n", timeout=60)
+    t.ok(p.returncode == 0 and "authenticate: PAM_SUCCESS" in ok.stdout,
+         "profile on, Debian's /etc/pam.d/passwd: %s changes her local password with passwd"
+         % LOCAL_USER, out(p) + out(ok))
+    write("/etc/pam.d/passwd", read(EXAMPLES + "/pam.d/passwd"))
+    try:
+        it = iter(rules(read("/etc/pam.d/passwd")))
+        missing = [r for r in rules(debian) if not any(r == m for m in it)]
+        t.ok(not missing, "examples/pam.d/passwd keeps every line of Debian's /etc/pam.d/passwd",
+             missing)
+        bed.reset(cache=False)
+        p = passwd_as("alice", [PW["alice"], "Alice-new5$x", "Alice-new5$x"])
+        puts = [r for r in bed.api_requests() if r["method"] == "PUT" and r["path"] == "/v2/authorize"]
+        t.ok(p.returncode == 0 and len(puts) == 1,
+             "examples/pam.d/passwd: alice changes her API password with passwd (one PUT "
+             "/v2/authorize)", out(p) + repr([(r["method"], r["path"]) for r in bed.api_requests()]))
+        bed.reset(cache=False)
+        p = passwd_as(LOCAL_USER, [new1, new2, new2])
+        name = "examples/pam.d/passwd: %s still changes her local password" % LOCAL_USER
+        if SCOPE_CONF:
+            t.ok(p.returncode == 0, name, out(p))
+        else:
+            # the module-first line refuses whom it handles (default=die); today that is
+            # every uid >= min_uid, carol included
+            t.skip(name, "item 3 (user scope) is not in yet: today passwd says %r"
+                   % (p.stdout + p.stderr).strip().splitlines()[-2:])
+    finally:
+        write("/etc/pam.d/passwd", debian)
+        bed.reset(cache=False)
+
+
 def section_real_daemons(t, bed, tmp):
     if not (os.access(SSHD, os.X_OK) and os.path.exists(DEBIAN_SSHD_CONFIG)
             and os.access(SUDO, os.X_OK)):
@@ -896,8 +944,9 @@ def inner_main(deb, sandbox):
         section_pamdrive(t, bed)
         local_user_reaches_no_api(t, bed)
         section_real_daemons(t, bed, tmp)
-        # enabled again for the removal checks: dpkg -r must take it out
+        # enabled again (the sample stacks ran without it): passwd, then dpkg -r must take it out
         sh(["pam-auth-update", "--enable", "alianza"])
+        section_passwd(t, bed)
     finally:
         bed.close()
     section_remove(t)
