@@ -159,10 +159,13 @@ def source_checks(t):
     """What the checkout tells an admin: the README's pointers, the demo's dependencies."""
     src = alztest.SRCDIR
     readme = read(os.path.join(src, "README.md"))
-    outside = sorted(set(re.findall(r"\.\./[\w./-]+", readme)))
-    t.ok(not outside and "docs/API.md" in readme
+    links = re.findall(r"\]\(([^)#\s]+)", readme)
+    broken = [l for l in links if not re.match(r"[a-z]+://", l)
+              and not os.path.exists(os.path.join(src, l))]
+    t.ok("../shared" not in readme and "docs/API.md" in links and not broken
          and os.path.isfile(os.path.join(src, "docs", "API.md")),
-         "README.md points to docs/API.md and names no file outside the repository", outside)
+         "README.md points to docs/API.md (not ../shared/API.md) and every link resolves in "
+         "the repository", "links %r, broken %r" % (links, broken))
     deps = os.path.join(src, "tests", "deps.sh")
     demo, every = sh(["sh", deps, "--list", "demo"]), sh(["sh", deps, "--list", "all"])
     heavy = {"openssh-server", "valgrind", "clang", "lintian", "debhelper", "sudo"} & \
