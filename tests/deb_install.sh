@@ -47,9 +47,15 @@ else
         echo "Bail out! $missing"
         exit 1
     fi
-    # a clean copy: no build trees, no in-tree debhelper products, no VCS
+    # a clean copy, as a fresh clone has it: in a git checkout the tracked files and
+    # the new ones git does not ignore (no m4/ droppings, no build trees); else the
+    # tree without build trees, in-tree debhelper products and VCS
     tree="$work/pam-alianza-0.1.0"
     mkdir -p "$tree"
+    if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$src" ls-files -z -co --exclude-standard |
+            (cd "$src" && xargs -0 tar --no-recursion -cf - ) | tar -C "$tree" -ixf -
+    else
     tar -C "$src" --exclude-vcs --exclude=./build --exclude='./build-*' --exclude=./tests/tmp \
         --exclude=__pycache__ --exclude=./autom4te.cache --exclude=.libs --exclude=.deps \
         --exclude='*.o' --exclude='*.lo' --exclude='*.la' \
@@ -59,6 +65,7 @@ else
         --exclude=./debian/files --exclude='./debian/*.substvars' --exclude='./debian/*.debhelper' \
         --exclude='./debian/*.debhelper.log' --exclude=./debian/debhelper-build-stamp \
         --exclude='./debian/autoreconf.*' -cf - . | tar -C "$tree" -xf -
+    fi
     b0=$(date +%s)
     if (cd "$tree" && dpkg-buildpackage -us -uc -b) >"$work/dpkg-buildpackage.log" 2>&1; then
         deb=$(ls "$work"/libpam-alianza_*_*.deb)
