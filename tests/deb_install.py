@@ -651,6 +651,16 @@ class Admin:
             lg, "\n".join(log[-30:]), tail(sshd.err),
             [(r["method"], r["path"], r.get("status")) for r in self.bed.api_requests()])
 
+    def log_until(self, mark, text):
+        """The syslog since MARK, once a line holding TEXT is in (bounded): datagrams
+        reach our reader thread a little after the sender wrote them."""
+        deadline = time.monotonic() + 5 * alztest.TIME_SCALE
+        log = self.bed.syslog.since(mark)
+        while not any(text in l for l in log) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            log = self.bed.syslog.since(mark)
+        return log
+
     def wait_dead(self, user):
         """USER's live tokens once they are gone, or after a bounded wait: sshd closes
         the session (and the module logs its token out) after the client has gone."""
@@ -680,7 +690,9 @@ class Admin:
             rc, so, se = lg.run("id -Gn; cat /proc/self/loginuid")
             words = so.split()
             groups, loginuid = set(words[:-1]), words[-1] if words else ""
-            log = bed.syslog.since(mark)
+            # the session line is the last the login sends; once it is read, every
+            # earlier one (auth, setcred, a pam_unix failure) is read too
+            log = self.log_until(mark, "session open service=sshd user=%s " % user)
             t.ok(rc == 0 and MAPPED[user] <= groups,
                  "%s: id -Gn in %s's session shows the mapped groups %s"
                  % (label, user, ", ".join(sorted(MAPPED[user]))),
