@@ -1,17 +1,21 @@
 #!/bin/sh
-# deb_install.sh [DEB] - the Debian package, installed and used (Debian 12, root).
+# deb_install.sh [DEB] - the Debian package, installed and used as an admin would (Debian 12, root).
 #
 # Without DEB: copies the source tree to a temp dir and builds libpam-alianza's
-# .deb there with `dpkg-buildpackage -us -uc -b` (the checkout is not touched).
+# .deb there with `dpkg-buildpackage -us -uc -b` (the checkout is not touched),
+# checks the build log has no warning and lintian reports no error or warning.
 # Then tests/deb_install.py installs it into an overlayfs sandbox in a private
-# mount namespace, enables the pam-auth-update profile, logs alice in through
-# the installed common-* stack against the mock API, removes and purges it, and
-# checks the host is exactly as before. Prints TAP; exits non-zero on a failure.
+# mount namespace, enables the pam-auth-update profile, logs users in through
+# the installed common-* stack against the mock API with a driver and with a
+# real sshd (Debian's sshd_config plus the package's drop-in; keyboard-interactive
+# and keys) and sudo, tries the sample stacks, removes and purges it, and checks
+# the host is exactly as before. Prints TAP; exits non-zero on a failure.
 #
 # Needs: the build dependencies of debian/control plus debhelper (Rules-Requires-Root: no,
-# so no fakeroot)
-# (dpkg-checkbuilddeps names what is missing); with DEB, only a build of
-# tests/alz-pamdrive (ALZ_BUILDDIR, default build/; made with tests/build.sh).
+# so no fakeroot) (dpkg-checkbuilddeps names what is missing), lintian, and for the
+# real-daemon checks openssh-server, sudo and python3-paramiko (tests/deps.sh all);
+# with DEB, only a build of tests/alz-pamdrive (ALZ_BUILDDIR, default build/; made
+# with tests/build.sh).
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -21,6 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 t0=$(date +%s)
+n=2 fail=0	# the next TAP number; 1 is the build (or the given .deb)
 work=$(mktemp -d /tmp/alz-debtest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM HUP
@@ -42,9 +47,15 @@ else
         echo "Bail out! $missing"
         exit 1
     fi
-    # a clean copy: no build trees, no in-tree debhelper products, no VCS
+    # a clean copy, as a fresh clone has it: in a git checkout the tracked files and
+    # the new ones git does not ignore (no m4/ droppings, no build trees); else the
+    # tree without build trees, in-tree debhelper products and VCS
     tree="$work/pam-alianza-0.1.0"
     mkdir -p "$tree"
+    if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$src" ls-files -z -co --exclude-standard |
+            (cd "$src" && xargs -0 tar --no-recursion -cf - ) | tar -C "$tree" -ixf -
+    else
     tar -C "$src" --exclude-vcs --exclude=./build --exclude='./build-*' --exclude=./tests/tmp \
         --exclude=__pycache__ --exclude=./autom4te.cache --exclude=.libs --exclude=.deps \
         --exclude='*.o' --exclude='*.lo' --exclude='*.la' \
@@ -54,6 +65,7 @@ else
         --exclude=./debian/files --exclude='./debian/*.substvars' --exclude='./debian/*.debhelper' \
         --exclude='./debian/*.debhelper.log' --exclude=./debian/debhelper-build-stamp \
         --exclude='./debian/autoreconf.*' -cf - . | tar -C "$tree" -xf -
+    fi
     b0=$(date +%s)
     if (cd "$tree" && dpkg-buildpackage -us -uc -b) >"$work/dpkg-buildpackage.log" 2>&1; then
         deb=$(ls "$work"/libpam-alianza_*_*.deb)
@@ -65,10 +77,36 @@ else
         exit 1
     fi
     builddir="$tree/debian/build"	# has tests/alz-pamdrive (noinst_PROGRAMS)
+    # a quiet build: no compiler, linker or debhelper warning in the whole log
+    warn=$(grep -iE 'warning[: ]' "$work/dpkg-buildpackage.log" |
+        grep -vE '^(PASS|ok |# )|no-warning|-Wwarn' || true)
+    if [ -z "$warn" ]; then
+        echo "ok $n - the build log has no warning"
+    else
+        echo "not ok $n - the build log has no warning"
+        echo "$warn" | head -20 | sed 's/^/# /'
+        fail=1
+    fi
+    n=$((n + 1))
+fi
+
+if command -v lintian >/dev/null; then
+    changes=$(ls "$(dirname "$deb")"/pam-alianza_*.changes 2>/dev/null | head -1)
+    if tags=$(lintian --fail-on error,warning "${changes:-$deb}" 2>&1); then
+        echo "ok $n - lintian $(basename "${changes:-$deb}"): no error or warning"
+    else
+        echo "not ok $n - lintian $(basename "${changes:-$deb}"): no error or warning"
+        fail=1
+    fi
+    # (lintian's own note that it runs as root is no tag)
+    echo "$tags" | grep . | grep -v 'running with root privileges' | head -20 | sed 's/^/# /'
+else
+    echo "ok $n - lintian # SKIP lintian is not installed"
 fi
 
 rc=0
-ALZ_BUILDDIR=$builddir ALZ_SRCDIR=$src ALZ_TAP_START=1 \
-    python3 tests/deb_install.py "$deb" || rc=$?
+ALZ_BUILDDIR=$builddir ALZ_SRCDIR=$src ALZ_TAP_START=$n \
+    /usr/bin/python3 tests/deb_install.py "$deb" || rc=$?
+[ "$fail" -eq 0 ] || rc=1
 echo "# deb_install.sh: $(($(date +%s) - t0)) s"
 exit $rc

@@ -1,14 +1,37 @@
 #!/bin/sh
-# deps.sh - install, with apt-get, what building and testing pam_alianza needs (Debian 12).
+# deps.sh [demo|all] - install, with apt-get, what pam_alianza needs (Debian 12).
+#   demo  what tests/demo.sh needs: the build tools and libraries, Python and openssl
+#         for the mock API (no daemon, no sanitizer toolchain, no packaging tools)
+#   all   (default) what the whole test suite needs (tests/check.sh): the demo's list
+#         plus real sshd and sudo, paramiko, valgrind, clang, debhelper and lintian.
+#         On a systemd host installing openssh-server also starts Debian's sshd on
+#         port 22 (the tests never use it: they start their own on loopback).
+# deps.sh --list GROUP prints the group's packages and installs nothing.
 # Runs apt-get only when something is missing, so a second run costs nothing.
 set -eu
 
-PKGS="build-essential autoconf automake libtool pkg-config
+DEMO="build-essential autoconf automake libtool pkg-config
 libpam0g-dev libpam-modules libcurl4-openssl-dev libcjson-dev liboath-dev libcrypt-dev
-python3 openssl curl util-linux mount ca-certificates
-openssh-server openssh-client sudo python3-paramiko
+python3 openssl util-linux mount ca-certificates"
+TESTS="curl openssh-server openssh-client sudo passwd python3-paramiko
 valgrind clang libclang-rt-14-dev
 debhelper dpkg-dev lintian"
+
+list=no
+if [ "${1:-}" = --list ]; then
+    list=yes
+    shift
+fi
+case ${1:-all} in
+    demo) PKGS=$DEMO ;;
+    all) PKGS="$DEMO $TESTS" ;;
+    *) echo "usage: deps.sh [--list] [demo|all]" >&2; exit 2 ;;
+esac
+if [ "$list" = yes ]; then
+    # shellcheck disable=SC2086
+    printf '%s\n' $PKGS
+    exit 0
+fi
 
 missing=""
 for p in $PKGS; do
