@@ -557,7 +557,6 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	if (res->trace.remote_2fa) {
 		/* the API wants a code from this user now: remember, whatever happens next */
 		remember(&cache, &u, UPD_SAW_2FA, ALZ_MARK_FORGET);
-		rec.api_2fa = true;
 	}
 	if (!unreachable(rc) || cfg->offline_window <= 0 || is_jwt)
 		goto out;
