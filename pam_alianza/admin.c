@@ -390,9 +390,10 @@ list_one(void *ctx, const char *user)
 		return;
 	}
 	fmt_time(r.online_at, when, sizeof(when));
-	printf("%-20s %-16s %-16s online %s, %zu token(s)%s\n", user,
+	printf("%-20s %-16s %-16s online %s, %zu token(s)%s%s\n", user,
 	       alz_user_type_name(r.user_type), r.partition_id != NULL ? r.partition_id : "-", when,
-	       r.ntokens, r.verifier != NULL ? ", verifier" : "");
+	       r.ntokens, r.verifier != NULL ? ", verifier" : "",
+	       r.refused_at != 0 ? ", refused by the API" : "");
 	alz_record_free(&r);
 }
 
@@ -401,8 +402,11 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 {
 	struct alz_record r;
 	char when[32];
+	enum alz_rc why;
+	time_t refused;
 	size_t i;
 
+	refused = alz_cache_refused(c, user, &why);
 	if (alz_cache_load(c, user, &r) != ALZ_OK) {
 		printf("no usable record for %s\n", user);
 		return EX_PROBLEM;
@@ -419,6 +423,9 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 	printf("password verifier: %s\n", r.verifier != NULL ? "kept (a window is on)" : "none");
 	printf("offline failures: %ld\nrecent wrong passwords (throttle): %zu\n", r.offline_failures,
 	       r.nfail);
+	fmt_time(refused, when, sizeof(when));
+	printf("refused by the API (403): %s%s\n", when, refused == 0 ? "" :
+	       why == ALZ_ERR_LOCKED ? " (locked)" : " (forbidden)");
 	for (i = 0; i < r.ntokens; i++) {
 		/* never the token itself */
 		fmt_time(r.tokens[i].expires_at, when, sizeof(when));

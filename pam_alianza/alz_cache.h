@@ -35,7 +35,11 @@ enum alz_rc alz_cache_open(struct alz_cache *c, const struct alz_config *cfg, ui
  */
 enum alz_rc alz_cache_name(const char *user, char *out, size_t cap);
 
-/* Take USER's lock (flock on "<name>.lock"), waiting up to ALZ_LOCK_WAIT_MS. */
+/*
+ * Take USER's lock (flock on "<name>.lock"), waiting up to ALZ_LOCK_WAIT_MS;
+ * ALZ_ERR_SYSTEM (logged) when it stays busy. Every writer of USER's
+ * record holds it while writing.
+ */
 enum alz_rc alz_cache_lock(const struct alz_cache *c, const char *user, int *fd);
 void alz_cache_unlock(int fd);
 
@@ -43,11 +47,18 @@ void alz_cache_unlock(int fd);
  * Read USER's record. ALZ_ERR_NO_USER: none (or the cache is unusable).
  * A record that is a symlink, not root's, readable by others, too big,
  * corrupt, of another format version or of another user is logged and
- * reported as ALZ_ERR_NO_USER too: it is never trusted.
+ * reported as ALZ_ERR_NO_USER too: it is never trusted. R's forget_mark
+ * and refused_mark are the markers' times (alz_cache_distrust); the
+ * verifier is dropped from R when one was set at or after R's online_at.
  */
 enum alz_rc alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r);
 
-/* Write USER's record atomically (temp file 0600, fsync, rename). Hold the lock. */
+/*
+ * Write USER's record atomically (temp file "<name>.json.tmp", 0600, fsync,
+ * rename). Hold the lock: then a temp file already there was left by a
+ * writer killed while writing, and is removed (logged) if it is a regular
+ * file of root's.
+ */
 enum alz_rc alz_cache_store(const struct alz_cache *c, const char *user,
 			    const struct alz_record *r);
 
@@ -71,7 +82,31 @@ enum alz_rc alz_cache_update(const struct alz_cache *c, const char *user, bool c
 			     enum alz_rc (*edit)(struct alz_record *r, bool existed, void *ctx),
 			     void *ctx, struct alz_record *keep);
 
-/* Delete USER's record (and lock file). */
+/*
+ * What the record could not be told: a refusal of the API's after which
+ * no verifier of that time may be trusted (ALZ_MARK_FORGET), and which also
+ * denies the account phase (ALZ_MARK_REFUSED).
+ */
+enum alz_mark {
+	ALZ_MARK_FORGET,
+	ALZ_MARK_REFUSED,
+};
+
+/*
+ * For when the record cannot be written (its lock busy, the disk full):
+ * set USER's marker M ("<name>.forget" or "<name>.refused", an empty file
+ * whose mtime says when) without the lock. If even that fails, remove the
+ * record. ALZ_OK when one of the two was done.
+ */
+enum alz_rc alz_cache_distrust(const struct alz_cache *c, const char *user, enum alz_mark m);
+
+/*
+ * When the API last refused USER (403: locked or forbidden, *WHY), from the
+ * record or its marker; 0 when it did not since the last online success.
+ */
+time_t alz_cache_refused(const struct alz_cache *c, const char *user, enum alz_rc *why);
+
+/* Delete USER's record, its temp file, markers and lock file (under the lock). */
 enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user);
 
 #endif

@@ -9,8 +9,10 @@
 #include "alz_reply.h"
 
 #define ALZ_RECORD_VERSION 1
-#define ALZ_MAX_TOKENS 8		/* live logins kept per user for logout */
-#define ALZ_MAX_RECORD (96 * 1024)	/* bytes of a record file */
+#define ALZ_MAX_TOKENS 32		/* live logins kept per user for logout */
+#define ALZ_MAX_TOKEN_BYTES (64 * 1024)	/* bytes of all a record's tokens together */
+/* bytes of a record file: the tokens (escaped, at worst twice their size) and the rest */
+#define ALZ_MAX_RECORD (2 * ALZ_MAX_TOKEN_BYTES + 32 * 1024)
 #define ALZ_SESSION_ID_LEN 32		/* hex characters */
 #define ALZ_MAX_FAIL_TIMES 100		/* throttle_failures' upper bound */
 
@@ -31,12 +33,24 @@ struct alz_record {
 	time_t online_at;	/* last online success, 0 never */
 	time_t auth_at;		/* last success of any kind (online, cached, offline) */
 	char *verifier;		/* crypt(5) hash of the password, or NULL */
-	long offline_failures;
+	long offline_failures;	/* offline attempts counted (reserved before each check) */
 	time_t offline_fail_at;
-	struct alz_token tokens[ALZ_MAX_TOKENS];
+	struct alz_token tokens[ALZ_MAX_TOKENS];	/* oldest first */
 	size_t ntokens;
-	time_t fail_times[ALZ_MAX_FAIL_TIMES];	/* recent wrong passwords (throttle) */
+	time_t fail_times[ALZ_MAX_FAIL_TIMES];	/* recent attempts counted by the throttle */
 	size_t nfail;
+	time_t refused_at;	/* the API's last 403 for this user (locked, forbidden), 0 none */
+	enum alz_rc refused_why;	/* ALZ_ERR_LOCKED or ALZ_ERR_FORBIDDEN, with refused_at */
+	/* not stored: when the cache's markers (alz_cache_mark) were last set, 0 never */
+	time_t forget_mark;
+	time_t refused_mark;
+};
+
+/* Tokens a login's record could not keep: the caller logs them out, then frees them. */
+struct alz_evicted {
+	char *tokens[ALZ_MAX_TOKENS + 1];	/* secrets */
+	size_t n;
+	bool own;		/* the last one is the new login's own: every stored one is claimed */
 };
 
 /* Serialise R; *JSON holds tokens: free it with alz_secret_free(). */
@@ -48,9 +62,19 @@ enum alz_rc alz_record_to_json(const struct alz_record *r, char **json);
  */
 enum alz_rc alz_record_from_json(const char *json, size_t len, struct alz_record *r);
 
-/* Copy a successful login's facts into R (token appended, expired ones pruned). */
+/*
+ * Copy a successful login's facts into R (token appended, expired ones
+ * pruned). A claimed token (an open session's) is never dropped: when the
+ * new token does not fit (ALZ_MAX_TOKENS, ALZ_MAX_TOKEN_BYTES), the oldest
+ * unclaimed ones leave first, and when every stored one is claimed the new
+ * one is not stored. Either way what left is in EV (may be NULL only when
+ * LOGIN has no token).
+ */
 enum alz_rc alz_record_take_login(struct alz_record *r, const char *local_user,
-				  const struct alz_login *login, time_t now);
+				  const struct alz_login *login, time_t now,
+				  struct alz_evicted *ev);
+
+void alz_evicted_free(struct alz_evicted *ev);
 
 /* Drop expired tokens. */
 void alz_record_prune(struct alz_record *r, time_t now);

@@ -124,11 +124,33 @@ file_path(const struct alz_cache *c, const char *user, const char *suffix, char 
 	return ALZ_OK;
 }
 
+/* flock LFD, polling for at most what is left of ALZ_LOCK_WAIT_MS. */
+static enum alz_rc
+wait_flock(const struct alz_cache *c, int lfd, int *waited)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };	/* 10 ms */
+
+	while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			alz_log(c->lg, LOG_ERR, "cache: flock: %s", strerror(errno));
+			return ALZ_ERR_SYSTEM;
+		}
+		if (*waited >= ALZ_LOCK_WAIT_MS) {
+			alz_log(c->lg, LOG_ERR, "cache: lock of a user's record busy for %d ms",
+				ALZ_LOCK_WAIT_MS);
+			return ALZ_ERR_SYSTEM;
+		}
+		nanosleep(&pause, NULL);
+		*waited += 10;
+	}
+	return ALZ_OK;
+}
+
 enum alz_rc
 alz_cache_lock(const struct alz_cache *c, const char *user, int *fd)
 {
 	char path[4096];
-	struct timespec pause = { 0, 10 * 1000 * 1000 };	/* 10 ms */
+	struct stat held, named;
 	enum alz_rc rc;
 	int waited = 0, lfd;
 
@@ -138,26 +160,23 @@ alz_cache_lock(const struct alz_cache *c, const char *user, int *fd)
 	rc = file_path(c, user, ".lock", path, sizeof(path));
 	if (rc != ALZ_OK)
 		return rc;
-	lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (lfd < 0) {
-		alz_log(c->lg, LOG_ERR, "cache: cannot open lock %s: %s", path, strerror(errno));
-		return ALZ_ERR_SYSTEM;
-	}
-	/* bounded: a stuck login of the same user must not hang this one */
-	while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			alz_log(c->lg, LOG_ERR, "cache: flock: %s", strerror(errno));
-			close(lfd);
+	for (;;) {
+		lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (lfd < 0) {
+			alz_log(c->lg, LOG_ERR, "cache: cannot open lock %s: %s", path, strerror(errno));
 			return ALZ_ERR_SYSTEM;
 		}
-		if (waited >= ALZ_LOCK_WAIT_MS) {
-			alz_log(c->lg, LOG_ERR, "cache: lock of a user's record busy for %d ms",
-				ALZ_LOCK_WAIT_MS);
+		/* bounded: a stuck login of the same user must not hang this one */
+		rc = wait_flock(c, lfd, &waited);
+		if (rc != ALZ_OK) {
 			close(lfd);
-			return ALZ_ERR_SYSTEM;
+			return rc;
 		}
-		nanosleep(&pause, NULL);
-		waited += 10;
+		/* removed (cache purge) while we waited: a lock on that file guards nothing */
+		if (fstat(lfd, &held) == 0 && lstat(path, &named) == 0 && held.st_dev == named.st_dev &&
+		    held.st_ino == named.st_ino)
+			break;
+		close(lfd);
 	}
 	*fd = lfd;
 	return ALZ_OK;
@@ -168,6 +187,64 @@ alz_cache_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);	/* releases the flock */
+}
+
+static const char *const mark_suffix[] = {
+	[ALZ_MARK_FORGET] = ".forget",
+	[ALZ_MARK_REFUSED] = ".refused",
+};
+
+/* When USER's marker M was last set; 0 never. Anything odd there counts as set now. */
+static time_t
+mark_time(const struct alz_cache *c, const char *user, enum alz_mark m)
+{
+	char path[4096];
+	struct stat st;
+
+	if (file_path(c, user, mark_suffix[m], path, sizeof(path)) != ALZ_OK)
+		return 0;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		alz_log(c->lg, LOG_ERR, "cache: cannot stat %s: %s; taken as set", path, strerror(errno));
+		return time(NULL);
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != c->owner)) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is not a regular file of root's; taken as set", path);
+		return time(NULL);
+	}
+	return st.st_mtime;
+}
+
+enum alz_rc
+alz_cache_distrust(const struct alz_cache *c, const char *user, enum alz_mark m)
+{
+	char path[4096];
+	struct stat st;
+	time_t now = time(NULL);
+	struct timespec ts[2] = { { now, 0 }, { now, 0 } };
+	enum alz_rc rc = ALZ_ERR_SYSTEM;
+	int fd;
+
+	if (!c->usable || file_path(c, user, mark_suffix[m], path, sizeof(path)) != ALZ_OK)
+		return ALZ_ERR_NO_USER;
+	/* no lock: it serves when the lock cannot be had; an empty file needs no free block */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && futimens(fd, ts) == 0)
+			rc = ALZ_OK;
+		close(fd);
+	}
+	if (rc == ALZ_OK)
+		return rc;
+	alz_log(c->lg, LOG_ERR, "cache: cannot set %s: %s; removing the record instead", path,
+		strerror(errno));
+	/* the last resort: no record, nothing to trust (an unlink needs no space either) */
+	if (file_path(c, user, ".json", path, sizeof(path)) == ALZ_OK &&
+	    (unlink(path) == 0 || errno == ENOENT))
+		return ALZ_OK;
+	alz_log(c->lg, LOG_CRIT, "cache: cannot remove %s either: %s", path, strerror(errno));
+	return ALZ_ERR_SYSTEM;
 }
 
 enum alz_rc
@@ -202,25 +279,92 @@ alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r
 		alz_record_free(r);
 		goto out;
 	}
+	/* a refusal the record could not take: the verifier it had then is not trusted */
+	r->forget_mark = mark_time(c, user, ALZ_MARK_FORGET);
+	r->refused_mark = mark_time(c, user, ALZ_MARK_REFUSED);
+	if (r->verifier != NULL &&
+	    ((r->forget_mark != 0 && r->forget_mark >= r->online_at) ||
+	     (r->refused_mark != 0 && r->refused_mark >= r->online_at))) {
+		alz_log(c->lg, LOG_NOTICE, "cache: the verifier of %s is not trusted: a refusal after "
+			"its online login could not be written to the record", path);
+		free(r->verifier);
+		r->verifier = NULL;
+	}
 	rc = ALZ_OK;
 out:
 	alz_trust_buf_free(buf, len);
 	return rc;
 }
 
+/*
+ * A temp record already at PATH: only a writer killed between create and
+ * rename leaves one, since every writer holds the user's lock (as we do).
+ * Ours (a regular file of root's) goes; anything else is left for the admin.
+ */
+static bool
+remove_stale(const struct alz_cache *c, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT;
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != c->owner)) {
+		alz_log(c->lg, LOG_ERR, "cache: %s is not a temp record of ours (not a regular file "
+			"of root's); record not written", path);
+		return false;
+	}
+	if (unlink(path) != 0) {
+		alz_log(c->lg, LOG_ERR, "cache: cannot remove %s: %s", path, strerror(errno));
+		return false;
+	}
+	/* its token never reached the record: nobody logs it out, it expires at the API */
+	alz_log(c->lg, LOG_NOTICE, "cache: removed %s, left by a writer killed while writing", path);
+	return true;
+}
+
+time_t
+alz_cache_refused(const struct alz_cache *c, const char *user, enum alz_rc *why)
+{
+	struct alz_record r;
+	time_t at = 0, mark;
+
+	*why = ALZ_OK;
+	if (!c->usable)
+		return 0;
+	if (alz_cache_load(c, user, &r) == ALZ_OK) {
+		at = r.refused_at;
+		*why = r.refused_why;
+		mark = r.refused_mark;
+		/* a marker vouches only for what came after the record's last online login */
+		if (mark < r.online_at)
+			mark = 0;
+		alz_record_free(&r);
+	} else {
+		mark = mark_time(c, user, ALZ_MARK_REFUSED);
+	}
+	if (mark > at) {
+		at = mark;
+		*why = ALZ_ERR_FORBIDDEN;	/* a marker does not say which */
+	}
+	return at;
+}
+
 enum alz_rc
 alz_cache_store(const struct alz_cache *c, const char *user, const struct alz_record *r)
 {
-	char path[4096], tmp[4096 + 16];
+	char path[4096], tmp[4096];
 	char *json = NULL;
 	size_t len, off = 0;
 	ssize_t n;
 	enum alz_rc rc;
 	int fd = -1;
 
+	tmp[0] = '\0';
 	if (!c->usable)
 		return ALZ_ERR_NO_USER;
 	rc = file_path(c, user, ".json", path, sizeof(path));
+	if (rc == ALZ_OK)
+		rc = file_path(c, user, ".json.tmp", tmp, sizeof(tmp));
 	if (rc != ALZ_OK)
 		return rc;
 	rc = alz_record_to_json(r, &json);
@@ -230,15 +374,16 @@ alz_cache_store(const struct alz_cache *c, const char *user, const struct alz_re
 	rc = ALZ_ERR_SYSTEM;
 	if (len > ALZ_MAX_RECORD) {
 		alz_log(c->lg, LOG_ERR, "cache: record larger than %d bytes; not written", ALZ_MAX_RECORD);
+		tmp[0] = '\0';
 		goto out;
 	}
-	/* 1. a new file of our own, never an existing one or a link */
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	/* 1. a new file of our own, never an existing one or a link; one name per user */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 && errno == EEXIST && remove_stale(c, tmp))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
-		alz_log(c->lg, LOG_ERR, "cache: cannot create a temp file in %s: %s",
-			c->cfg->cache_dir, strerror(errno));
-		tmp[0] = '\0';
+		alz_log(c->lg, LOG_ERR, "cache: cannot create %s: %s", tmp, strerror(errno));
+		tmp[0] = '\0';	/* not ours to remove */
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0)
@@ -316,15 +461,31 @@ out:
 enum alz_rc
 alz_cache_remove(const struct alz_cache *c, const char *user)
 {
+	static const char *const others[] = { ".json.tmp", ".forget", ".refused" };
 	char path[4096];
+	enum alz_rc rc;
+	size_t i;
+	int lock = -1;
 
 	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
 		return ALZ_ERR_NO_USER;
-	if (unlink(path) != 0 && errno != ENOENT)
-		return ALZ_ERR_SYSTEM;
+	/* under the lock: no writer of this user puts the record back behind us */
+	rc = alz_cache_lock(c, user, &lock);
+	if (rc != ALZ_OK)
+		return rc;
+	if (unlink(path) != 0 && errno != ENOENT) {
+		rc = ALZ_ERR_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (file_path(c, user, others[i], path, sizeof(path)) == ALZ_OK)
+			unlink(path);
+	/* last, while held: a waiter that then gets it sees it gone and takes a new one */
 	if (file_path(c, user, ".lock", path, sizeof(path)) == ALZ_OK)
 		unlink(path);
-	return ALZ_OK;
+out:
+	alz_cache_unlock(lock);
+	return rc;
 }
 
 static int

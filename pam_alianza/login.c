@@ -97,136 +97,42 @@ within(time_t since, long window, time_t now)
 	return window > 0 && since > 0 && since <= now && now - since <= window;
 }
 
+/* What the record allows an offline attempt, as read under the lock. */
+enum offline_gate {
+	OFF_OK,			/* counted: the verifier may be checked once */
+	OFF_NO_WINDOW,		/* no online login inside offline_window, or no verifier */
+	OFF_NEEDS_CODE,		/* the API asks this user for a code, the host has none */
+	OFF_PAUSED,		/* offline_max_failures reached within offline_failure_delay */
+};
+
 /* Read-modify-write of the record under the user's lock. */
 enum update {
 	UPD_ONLINE,		/* a new login: facts, token, verifier */
 	UPD_SUCCESS,		/* a cached or offline success */
-	UPD_OFFLINE_FAIL,	/* a wrong offline password */
-	UPD_FORGET,		/* the API refused the user: no more offline or cached */
-	UPD_THROTTLE_FAIL,	/* a wrong password: one more for the local throttle */
-	UPD_REVOKE,		/* locked, forbidden: the facts no longer vouch for anything */
+	UPD_FORGET,		/* the API refused the password: no more offline or cached */
+	UPD_REVOKE,		/* locked, forbidden: kept as a fact; the facts vouch for nothing */
 	UPD_SAW_2FA,		/* the API asked for a code: password-only decisions are over */
 	UPD_FACTS,		/* the API vouched but the host refused: keep the new facts, no token */
+	UPD_RESERVE,		/* the throttle: count this attempt before any password is checked */
+	UPD_CANCEL,		/* the attempt said nothing about the password: uncount it */
+	UPD_OFFLINE,		/* an offline attempt: counted before the verifier is checked */
 };
 
+/* One login's side of its record updates: what to do, and what they found. */
 struct update_ctx {
 	enum update what;
+	const struct alz_config *cfg;
 	const struct alz_login_result *res;
 	const char *user;
-	char *verifier;		/* UPD_ONLINE: the new password's, or NULL */
 	const struct alz_log *lg;
+	time_t started;		/* when this login began: a refusal since then wins */
+	enum alz_rc why;	/* UPD_REVOKE: ALZ_ERR_LOCKED or ALZ_ERR_FORBIDDEN */
+	char *verifier;		/* UPD_ONLINE: the new password's, or NULL */
+	time_t reserved;	/* the throttle's count of this attempt (its time), 0 none */
+	long wait;		/* UPD_RESERVE refused: seconds the throttle still refuses */
+	enum offline_gate gate;	/* UPD_OFFLINE: what the record allowed */
+	struct alz_evicted evicted;	/* UPD_ONLINE: tokens the record could not keep */
 };
-
-static enum alz_rc
-edit_record(struct alz_record *r, bool existed, void *ctx)
-{
-	struct update_ctx *u = ctx;
-	time_t now = time(NULL);
-
-	switch (u->what) {
-	case UPD_FACTS:
-		if (alz_record_take_login(r, u->user, &u->res->o.login, now) != ALZ_OK)
-			return ALZ_ERR_NOMEM;
-		free(r->verifier);
-		r->verifier = NULL;
-		return ALZ_OK;
-	case UPD_REVOKE:
-		/* an SSH key login must not ride on facts the API just withdrew */
-		r->online_at = 0;
-		r->user_type = ALZ_UT_UNKNOWN;
-		free(r->verifier);
-		r->verifier = NULL;
-		alz_log(u->lg, LOG_INFO, "cache: facts and verifier revoked after the API's refusal");
-		return ALZ_OK;
-	case UPD_SAW_2FA:
-		if (r->api_2fa)
-			return ALZ_SKIP;
-		r->api_2fa = true;
-		return ALZ_OK;
-	case UPD_ONLINE:
-		if (alz_record_take_login(r, u->user, &u->res->o.login, now) != ALZ_OK)
-			return ALZ_ERR_NOMEM;
-		r->api_2fa = u->res->trace.remote_2fa;
-		free(r->verifier);
-		r->verifier = u->verifier;
-		u->verifier = NULL;	/* transferred */
-		return ALZ_OK;
-	case UPD_SUCCESS:
-		r->auth_at = now;
-		r->offline_failures = 0;
-		r->offline_fail_at = 0;
-		r->nfail = 0;
-		alz_record_prune(r, now);
-		return ALZ_OK;
-	case UPD_OFFLINE_FAIL:
-		r->offline_failures++;
-		r->offline_fail_at = now;
-		return ALZ_OK;
-	case UPD_THROTTLE_FAIL:
-		if (!existed) {
-			/* counting needs a record even for a user who never got in */
-			r->local_user = strdup(u->user);
-			r->api_user = strdup(u->user);
-			if (r->local_user == NULL || r->api_user == NULL)
-				return ALZ_ERR_NOMEM;
-		}
-		if (r->nfail == ALZ_MAX_FAIL_TIMES) {
-			memmove(&r->fail_times[0], &r->fail_times[1],
-				(ALZ_MAX_FAIL_TIMES - 1) * sizeof(r->fail_times[0]));
-			r->nfail--;
-		}
-		r->fail_times[r->nfail++] = now;
-		/* a wrong password is a 401 too: the verifier goes as with UPD_FORGET */
-		free(r->verifier);
-		r->verifier = NULL;
-		return ALZ_OK;
-	case UPD_FORGET:
-		if (r->verifier == NULL)
-			return ALZ_SKIP;
-		free(r->verifier);
-		r->verifier = NULL;
-		alz_log(u->lg, LOG_INFO, "cache: password verifier dropped after the API's refusal");
-		return ALZ_OK;
-	}
-	return ALZ_ERR_INPUT;
-}
-
-static void
-update_record(const struct alz_cache *cache, const char *user, enum update what,
-	      const struct alz_login_result *res, const char *password)
-{
-	const struct alz_config *cfg = cache->cfg;
-	struct update_ctx u = { what, res, user, NULL, cache->lg };
-	bool create = what == UPD_ONLINE || what == UPD_FACTS || what == UPD_THROTTLE_FAIL;
-
-	if (!cache->usable)
-		return;
-	/* hash before taking the lock: it is the slow part */
-	if (what == UPD_ONLINE && password != NULL &&
-	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
-	    alz_verifier_make(password, &u.verifier) != ALZ_OK)
-		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
-	alz_cache_update(cache, user, create, edit_record, &u, NULL);
-	free(u.verifier);
-}
-
-/*
- * sudo opens its session for the target user, so the login's own token
- * would never be claimed: log it out at once, on the same connection.
- */
-static void
-logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *login)
-{
-	struct alz_outcome o;
-	enum alz_rc rc;
-
-	rc = alz_api_logout(http, login->token, &o);
-	alz_log(lg, rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "logout_after_auth: %s (status %ld)",
-		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
-	alz_outcome_free(&o);
-	alz_secret_free(login->token);
-	login->token = NULL;
-}
 
 /*
  * pam_faillock's rule, in front of the API: throttle_failures wrong
@@ -254,6 +160,245 @@ throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now, 
 	return true;
 }
 
+static enum offline_gate
+offline_gate(const struct alz_config *cfg, const struct alz_record *r, time_t now)
+{
+	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
+	    r->user_type == ALZ_UT_UNKNOWN)
+		return OFF_NO_WINDOW;
+	if (!one_factor_ok(cfg, r))
+		return OFF_NEEDS_CODE;
+	if (r->offline_failures >= (long)cfg->offline_max_failures &&
+	    now - r->offline_fail_at < cfg->offline_failure_delay)
+		return OFF_PAUSED;
+	return OFF_OK;
+}
+
+/* A record made only to count: for a user who never got in. */
+static enum alz_rc
+name_record(struct alz_record *r, bool existed, const char *user)
+{
+	if (existed)
+		return ALZ_OK;
+	r->local_user = strdup(user);
+	r->api_user = strdup(user);
+	return r->local_user != NULL && r->api_user != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
+}
+
+/* Take back the throttle's count of this attempt (one entry of that time). */
+static bool
+uncount(struct alz_record *r, time_t reserved)
+{
+	size_t i;
+
+	if (reserved == 0)
+		return false;
+	for (i = r->nfail; i > 0; i--) {
+		if (r->fail_times[i - 1] != reserved)
+			continue;
+		memmove(&r->fail_times[i - 1], &r->fail_times[i],
+			(r->nfail - i) * sizeof(r->fail_times[0]));
+		r->nfail--;
+		return true;
+	}
+	return false;	/* a success cleared it meanwhile */
+}
+
+/*
+ * The API vouched just now. A refusal older than this login is over; one
+ * since it began (a parallel login's 403, or a marker) stands, and so
+ * does any refusal's verdict on the verifier.
+ */
+static bool
+settle_refusal(struct alz_record *r, time_t started)
+{
+	if (r->refused_mark != 0 && r->refused_mark >= started && r->refused_mark > r->refused_at) {
+		r->refused_at = r->refused_mark;
+		r->refused_why = ALZ_ERR_FORBIDDEN;
+	}
+	if (r->refused_at != 0 && r->refused_at < started) {
+		r->refused_at = 0;
+		r->refused_why = ALZ_OK;
+	}
+	return r->refused_at == 0 && (r->forget_mark == 0 || r->forget_mark < started);
+}
+
+static enum alz_rc
+edit_record(struct alz_record *r, bool existed, void *ctx)
+{
+	struct update_ctx *u = ctx;
+	time_t now = time(NULL);
+	bool changed;
+
+	switch (u->what) {
+	case UPD_FACTS:
+		if (alz_record_take_login(r, u->user, &u->res->o.login, now, &u->evicted) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		settle_refusal(r, u->started);
+		free(r->verifier);
+		r->verifier = NULL;
+		return ALZ_OK;
+	case UPD_REVOKE:
+		if (name_record(r, existed, u->user) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		/* an SSH key login must not ride on facts the API just withdrew */
+		r->online_at = 0;
+		r->user_type = ALZ_UT_UNKNOWN;
+		r->refused_at = now;
+		r->refused_why = u->why;
+		free(r->verifier);
+		r->verifier = NULL;
+		alz_log(u->lg, LOG_INFO, "cache: refusal (%s) kept, facts and verifier revoked",
+			u->why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
+		return ALZ_OK;
+	case UPD_SAW_2FA:
+		if (r->api_2fa)
+			return ALZ_SKIP;
+		r->api_2fa = true;
+		return ALZ_OK;
+	case UPD_ONLINE:
+		if (alz_record_take_login(r, u->user, &u->res->o.login, now, &u->evicted) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		r->api_2fa = u->res->trace.remote_2fa;
+		free(r->verifier);
+		r->verifier = NULL;
+		if (!settle_refusal(r, u->started)) {
+			alz_log(u->lg, LOG_NOTICE, "cache: the API refused this user while this login ran: "
+				"no verifier kept");
+			return ALZ_OK;
+		}
+		r->verifier = u->verifier;
+		u->verifier = NULL;	/* transferred */
+		return ALZ_OK;
+	case UPD_SUCCESS:
+		r->auth_at = now;
+		r->offline_failures = 0;
+		r->offline_fail_at = 0;
+		r->nfail = 0;
+		alz_record_prune(r, now);
+		return ALZ_OK;
+	case UPD_RESERVE:
+		if (name_record(r, existed, u->user) != ALZ_OK)
+			return ALZ_ERR_NOMEM;
+		if (throttled(u->cfg, r, now, &u->wait))
+			return ALZ_ERR_RATE_LIMITED;
+		if (r->nfail == ALZ_MAX_FAIL_TIMES) {
+			memmove(&r->fail_times[0], &r->fail_times[1],
+				(ALZ_MAX_FAIL_TIMES - 1) * sizeof(r->fail_times[0]));
+			r->nfail--;
+		}
+		r->fail_times[r->nfail++] = now;
+		u->reserved = now;
+		return ALZ_OK;
+	case UPD_CANCEL:
+		return uncount(r, u->reserved) ? ALZ_OK : ALZ_SKIP;
+	case UPD_OFFLINE:
+		/* the API said nothing about the password: the throttle's count goes */
+		changed = uncount(r, u->reserved);
+		u->gate = offline_gate(u->cfg, r, now);
+		if (u->gate == OFF_OK) {
+			r->offline_failures++;
+			r->offline_fail_at = now;
+			changed = true;
+		}
+		return changed ? ALZ_OK : ALZ_SKIP;
+	case UPD_FORGET:
+		if (r->verifier == NULL)
+			return ALZ_SKIP;
+		free(r->verifier);
+		r->verifier = NULL;
+		alz_log(u->lg, LOG_INFO, "cache: password verifier dropped after the API's refusal");
+		return ALZ_OK;
+	}
+	return ALZ_ERR_INPUT;
+}
+
+/* Run U->what on the record; KEEP (or NULL) receives the record as stored. */
+static enum alz_rc
+update_record(const struct alz_cache *cache, struct update_ctx *u, enum update what,
+	      const char *password, struct alz_record *keep)
+{
+	const struct alz_config *cfg = cache->cfg;
+	bool create = what == UPD_ONLINE || what == UPD_FACTS || what == UPD_RESERVE ||
+		      what == UPD_REVOKE;
+	enum alz_rc rc;
+
+	u->what = what;
+	if (!cache->usable)
+		return ALZ_ERR_NO_USER;
+	/* hash before taking the lock: it is the slow part */
+	if (what == UPD_ONLINE && password != NULL &&
+	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
+	    alz_verifier_make(password, &u->verifier) != ALZ_OK)
+		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
+	rc = alz_cache_update(cache, u->user, create, edit_record, u, keep);
+	free(u->verifier);
+	u->verifier = NULL;
+	return rc;
+}
+
+/*
+ * A refusal the record must remember, or a fact it must drop (the verifier
+ * after a 401, the one-factor trust after a code was asked for, the facts
+ * the API withdrew). If the record cannot be written (its lock busy, the
+ * disk full), a marker makes every later read distrust what it says.
+ */
+static void
+remember(const struct alz_cache *cache, struct update_ctx *u, enum update what,
+	 enum alz_mark fallback)
+{
+	enum alz_rc rc = update_record(cache, u, what, NULL, NULL);
+
+	if (rc == ALZ_OK || (rc == ALZ_ERR_NO_USER && what != UPD_REVOKE) || !cache->usable)
+		return;
+	alz_log(u->lg, LOG_WARNING, "cache: the record could not be updated after the API's answer "
+		"(%s); marking it %s", alz_rc_name(rc),
+		fallback == ALZ_MARK_REFUSED ? "refused" : "untrusted");
+	alz_cache_distrust(cache, u->user, fallback);
+}
+
+static void
+logout_token(struct alz_http *http, const struct alz_log *lg, const char *why, const char *token)
+{
+	struct alz_outcome o;
+	enum alz_rc rc;
+
+	rc = alz_api_logout(http, token, &o);
+	alz_log(lg, rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "%s: %s (status %ld)", why,
+		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
+	alz_outcome_free(&o);
+}
+
+/*
+ * sudo opens its session for the target user, so the login's own token
+ * would never be claimed: log it out at once, on the same connection.
+ */
+static void
+logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *login,
+	   const char *why)
+{
+	logout_token(http, lg, why, login->token);
+	alz_secret_free(login->token);
+	login->token = NULL;
+}
+
+/* What the record could not keep past its cap is logged out now, never left to expire. */
+static void
+logout_evicted(struct alz_http *http, const struct alz_log *lg, struct alz_evicted *ev)
+{
+	size_t i;
+
+	if (ev->n == 0)
+		return;
+	alz_log(lg, LOG_NOTICE, "cache: %zu token(s) past the record's cap (%d tokens, %d KiB) "
+		"logged out now: %s", ev->n, ALZ_MAX_TOKENS, ALZ_MAX_TOKEN_BYTES / 1024,
+		ev->own ? "every stored one is held by an open session, so this login's own goes "
+		"(its session will have none to log out)" : "the oldest ones no session claimed");
+	for (i = 0; i < ev->n; i++)
+		logout_token(http, lg, "logout past the cap", ev->tokens[i]);
+	alz_evicted_free(ev);
+}
+
 /* The cached re-auth window: ALZ_OK without a request, or anything else to go online. */
 static enum alz_rc
 try_cached(const struct alz_config *cfg, const struct alz_record *r, const char *password,
@@ -266,36 +411,112 @@ try_cached(const struct alz_config *cfg, const struct alz_record *r, const char 
 	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
 }
 
-/* OUTAGE: why the API could not be asked; it stands when no offline decision is possible. */
+/*
+ * The attempt counted under the lock before any password is checked, so
+ * N parallel logins cannot all pass a count read before any of them
+ * wrote theirs. *REC: the record as it then was (have_rec), for the
+ * cached window. With the throttle on and no way to count, no request.
+ */
 static enum alz_rc
-try_offline(const struct alz_config *cfg, const struct alz_log *lg, const struct alz_auth_io *io,
-	    const struct alz_record *r, const char *password, time_t now, enum alz_rc outage,
-	    bool *counted)
+begin_attempt(const struct alz_cache *cache, struct update_ctx *u, const struct alz_auth_io *io,
+	      struct alz_record *rec, bool *have_rec, struct alz_login_result *res)
 {
-	char msg[160];
+	const struct alz_config *cfg = u->cfg;
+	char msg[120];
+	enum alz_rc rc;
+	int lock = -1;
 
-	*counted = false;
-	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
-	    r->user_type == ALZ_UT_UNKNOWN) {
-		alz_log(lg, LOG_NOTICE, "offline: no online login inside offline_window; refused");
-		return outage;
+	*have_rec = false;
+	if (cfg->throttle_failures == 0) {
+		/* a consistent snapshot of the record; the lock is not held over the network */
+		if (!cache->usable)
+			return ALZ_OK;
+		if (alz_cache_lock(cache, u->user, &lock) != ALZ_OK) {
+			alz_log(u->lg, LOG_WARNING, "cache: record busy: no cached or offline decision "
+				"for this login");
+			return ALZ_OK;
+		}
+		*have_rec = alz_cache_load(cache, u->user, rec) == ALZ_OK;
+		alz_cache_unlock(lock);
+		return ALZ_OK;
 	}
-	if (!one_factor_ok(cfg, r)) {
-		alz_log(lg, LOG_NOTICE, "offline: the API demands a code of this user and no local "
-			"TOTP is configured for the type; refused");
-		return outage;
+	rc = update_record(cache, u, UPD_RESERVE, NULL, rec);
+	if (rc == ALZ_OK) {
+		*have_rec = true;
+		return ALZ_OK;
 	}
-	if (r->offline_failures >= (long)cfg->offline_max_failures &&
-	    now - r->offline_fail_at < cfg->offline_failure_delay) {
-		snprintf(msg, sizeof(msg), "Too many failed offline logins. Try again in %ld seconds.",
-			 (long)(cfg->offline_failure_delay - (now - r->offline_fail_at)));
+	if (rc == ALZ_ERR_RATE_LIMITED) {
+		snprintf(msg, sizeof(msg), "Too many failed logins on this host. Try again in %ld seconds.",
+			 u->wait);
 		if (io != NULL && io->tell != NULL)
 			io->tell(io->ctx, true, msg);
-		alz_log(lg, LOG_NOTICE, "offline: %ld failures, pausing offline logins", r->offline_failures);
-		return ALZ_ERR_RATE_LIMITED;
+		alz_log(u->lg, LOG_NOTICE, "throttle: %lu wrong passwords within %ld s; no request sent",
+			cfg->throttle_failures, cfg->throttle_interval);
+		snprintf(res->deny_reason, sizeof(res->deny_reason), "local throttle");
+		return rc;
 	}
-	*counted = true;
-	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
+	/* fail closed: an attempt the throttle cannot count is not made */
+	alz_log(u->lg, LOG_ERR, "throttle: this attempt cannot be counted in the user's record (%s); "
+		"refused, no request sent", cache->usable ? alz_rc_name(rc) : "the cache is unusable");
+	snprintf(res->deny_reason, sizeof(res->deny_reason), "local throttle: no record");
+	return ALZ_ERR_SYSTEM;
+}
+
+/* A wrong password, a wrong code, a refusal of the account: what a guesser is counted for. */
+static bool
+verdict(enum alz_rc rc)
+{
+	return rc == ALZ_ERR_DENIED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED ||
+	       rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN;
+}
+
+/* OUTAGE: why the API could not be asked; it stands when no offline decision is made. */
+static enum alz_rc
+try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct alz_auth_io *io,
+	    const char *password, enum alz_rc outage, struct alz_record *rec)
+{
+	const struct alz_config *cfg = u->cfg;
+	char msg[160];
+	time_t now;
+	enum alz_rc rc;
+
+	/* the attempt counted under the lock, on the record as it is now */
+	alz_record_free(rec);
+	rc = update_record(cache, u, UPD_OFFLINE, NULL, rec);
+	if (rc == ALZ_OK)
+		u->reserved = 0;	/* the throttle's count was taken back in the same write */
+	if (rc == ALZ_ERR_NO_USER) {
+		alz_log(u->lg, LOG_NOTICE, "offline: no cached record for this user; refused");
+		return outage;
+	}
+	if (rc != ALZ_OK) {
+		alz_log(u->lg, LOG_ERR, "offline: this attempt cannot be counted in the user's record "
+			"(%s); refused", alz_rc_name(rc));
+		return outage;
+	}
+	switch (u->gate) {
+	case OFF_NO_WINDOW:
+		alz_log(u->lg, LOG_NOTICE, "offline: no online login inside offline_window; refused");
+		return outage;
+	case OFF_NEEDS_CODE:
+		alz_log(u->lg, LOG_NOTICE, "offline: the API demands a code of this user and no local "
+			"TOTP is configured for the type; refused");
+		return outage;
+	case OFF_PAUSED:
+		now = time(NULL);
+		snprintf(msg, sizeof(msg), "Too many failed offline logins. Try again in %ld seconds.",
+			 (long)(cfg->offline_failure_delay - (now - rec->offline_fail_at)));
+		if (io != NULL && io->tell != NULL)
+			io->tell(io->ctx, true, msg);
+		alz_log(u->lg, LOG_NOTICE, "offline: %ld failures, pausing offline logins",
+			rec->offline_failures);
+		return ALZ_ERR_RATE_LIMITED;
+	case OFF_OK:
+		break;
+	}
+	alz_log(u->lg, LOG_DEBUG, "offline: attempt %ld of %lu counted; checking the verifier",
+		rec->offline_failures, cfg->offline_max_failures);
+	return alz_verifier_check(password, rec->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
 }
 
 enum alz_rc
@@ -307,18 +528,23 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	struct alz_cache cache;
 	struct alz_record rec;
 	struct alz_http http;
+	struct update_ctx u;
 	char *api_user = NULL, *password = NULL, *code = NULL;
-	bool have_rec = false, counted = false, is_jwt = false;
-	long wait = 0;
+	bool have_rec = false, is_jwt = false;
 	time_t now = time(NULL);
 	enum offline_cause cause;
 	enum alz_rc rc;
-	int lock = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->o.retry_after = -1;
 	memset(&http, 0, sizeof(http));
 	memset(&rec, 0, sizeof(rec));
+	memset(&u, 0, sizeof(u));
+	u.cfg = cfg;
+	u.res = res;
+	u.user = local_user;
+	u.lg = lg;
+	u.started = now;
 	alz_cache_open(&cache, cfg, owner, lg);
 	rc = alz_auth_split(cfg, answer, &password, &code);
 	if (rc != ALZ_OK)
@@ -327,25 +553,10 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	if (rc != ALZ_OK)
 		goto out;
 
-	/* a consistent snapshot of the record; the lock is not held over the network */
-	if (cache.usable && alz_cache_lock(&cache, local_user, &lock) == ALZ_OK) {
-		have_rec = alz_cache_load(&cache, local_user, &rec) == ALZ_OK;
-		alz_cache_unlock(lock);
-	}
-
-	if (have_rec && throttled(cfg, &rec, now, &wait)) {
-		char msg[120];
-
-		snprintf(msg, sizeof(msg), "Too many failed logins on this host. Try again in %ld seconds.",
-			 wait);
-		if (io != NULL && io->tell != NULL)
-			io->tell(io->ctx, true, msg);
-		alz_log(lg, LOG_NOTICE, "throttle: %lu wrong passwords within %ld s; no request sent",
-			cfg->throttle_failures, cfg->throttle_interval);
-		snprintf(res->deny_reason, sizeof(res->deny_reason), "local throttle");
-		rc = ALZ_ERR_RATE_LIMITED;
+	/* counted before any password of this attempt is checked, cached or online */
+	rc = begin_attempt(&cache, &u, io, &rec, &have_rec, res);
+	if (rc != ALZ_OK)
 		goto out;
-	}
 	/* a pasted JWT is no password: no cached, offline or verifier use of it */
 	is_jwt = cfg->jwt_login && alz_jwt_shaped(answer);
 	if (have_rec && !is_jwt && try_cached(cfg, &rec, password, now) == ALZ_OK) {
@@ -365,19 +576,19 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 		goto second_factor;
 	}
 	if (rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
-		update_record(&cache, local_user, UPD_REVOKE, res, NULL);
+		/* kept as a fact: the account phase denies a key login on it */
+		u.why = rc;
+		remember(&cache, &u, UPD_REVOKE, ALZ_MARK_REFUSED);
 		goto out;
 	}
 	if (rc == ALZ_ERR_DENIED) {
 		/* after a 401/404 for this user no password of theirs is trusted offline */
-		update_record(&cache, local_user, cfg->throttle_failures > 0 ?
-			      UPD_THROTTLE_FAIL : UPD_FORGET, res, NULL);
+		remember(&cache, &u, UPD_FORGET, ALZ_MARK_FORGET);
 		goto out;
 	}
 	if (res->trace.remote_2fa) {
 		/* the API wants a code from this user now: remember, whatever happens next */
-		update_record(&cache, local_user, UPD_SAW_2FA, res, NULL);
-		rec.api_2fa = true;
+		remember(&cache, &u, UPD_SAW_2FA, ALZ_MARK_FORGET);
 	}
 	cause = offline_cause(rc, opts);
 	if (cause == OFFLINE_NOT_OUTAGE || cfg->offline_window <= 0 || is_jwt)
@@ -391,13 +602,7 @@ alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	}
 
 	snprintf(res->offline_reason, sizeof(res->offline_reason), "%s", alz_rc_name(rc));
-	if (!have_rec) {
-		alz_log(lg, LOG_NOTICE, "offline: no cached record for this user; refused");
-		goto out;
-	}
-	rc = try_offline(cfg, lg, io, &rec, password, now, rc, &counted);
-	if (rc == ALZ_ERR_DENIED && counted)
-		update_record(&cache, local_user, UPD_OFFLINE_FAIL, res, NULL);
+	rc = try_offline(&cache, &u, io, password, rc, &rec);
 	if (rc != ALZ_OK)
 		goto out;
 	res->via = ALZ_VIA_OFFLINE;
@@ -413,10 +618,12 @@ second_factor:
 	if (rc != ALZ_OK) {
 		if (res->via == ALZ_VIA_ONLINE) {
 			/* a refused user keeps no live token; the API's new word replaces the old facts */
-			logout_now(&http, lg, &res->o.login);
-			update_record(&cache, local_user, UPD_FACTS, res, NULL);
+			logout_now(&http, lg, &res->o.login, "logout of a refused user");
+			remember(&cache, &u, UPD_FACTS, ALZ_MARK_REFUSED);
+			u.reserved = 0;	/* the new facts reset the count */
 		}
-		goto out;
+		/* the password was right: this attempt is no guess */
+		goto out_uncount;
 	}
 	if (alz_auth_local_totp_due(cfg, res->user_type)) {
 		res->trace.local_totp = true;
@@ -424,21 +631,36 @@ second_factor:
 		if (rc != ALZ_OK) {
 			/* the host's own factor failed: the API's token must not outlive it */
 			if (res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL)
-				logout_now(&http, lg, &res->o.login);
+				logout_now(&http, lg, &res->o.login, "logout after a wrong local code");
 			goto out;
 		}
 	}
 	/* sudo opens no session of the user's: its token dies now, on the same connection */
 	if (res->via == ALZ_VIA_ONLINE && cfg->logout_after_auth)
-		logout_now(&http, lg, &res->o.login);
+		logout_now(&http, lg, &res->o.login, "logout_after_auth");
 	/* only a complete success refreshes the record (and clears the counters) */
-	update_record(&cache, local_user, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS, res,
-		      res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL);
+	if (update_record(&cache, &u, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS,
+			  res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL, NULL) == ALZ_OK) {
+		u.reserved = 0;
+		logout_evicted(&http, lg, &u.evicted);
+	} else if (cache.usable && res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL) {
+		/* no record holds the token, so no session could log it out later */
+		logout_now(&http, lg, &res->o.login, "logout of a token the record could not take");
+	}
+	goto out;
+out_uncount:
+	if (u.reserved != 0)
+		update_record(&cache, &u, UPD_CANCEL, NULL, NULL);
+	u.reserved = 0;
 out:
+	/* an attempt that said nothing about the password is not counted against the user */
+	if (u.reserved != 0 && !verdict(rc))
+		update_record(&cache, &u, UPD_CANCEL, NULL, NULL);
 	/* a policy refusal keeps the facts it was about, for the log line */
 	if (rc != ALZ_OK && res->deny_reason[0] == '\0')
 		take_facts(res, ALZ_UT_UNKNOWN, NULL, NULL, NULL);
 	res->rc = rc;
+	alz_evicted_free(&u.evicted);
 	alz_record_free(&rec);
 	alz_http_cleanup(&http);
 	alz_secret_free(password);

@@ -60,6 +60,9 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		t = cJSON_CreateNumber((double)r->fail_times[i]);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	if (ok && r->refused_at > 0)
+		ok = add_num(o, "refusedAt", (double)r->refused_at) &&
+		     add_str(o, "refused", r->refused_why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
 	if (ok)
 		*json = alz_json_print_secret(o);
 	alz_json_free(o);
@@ -101,7 +104,7 @@ alz_record_from_json(const char *json, size_t len, struct alz_record *r)
 {
 	cJSON *o = NULL;
 	const cJSON *arr, *t, *b;
-	char *type = NULL, *sess = NULL;
+	char *type = NULL, *sess = NULL, *why = NULL;
 	double d;
 	enum alz_rc rc = ALZ_ERR_BAD_REPLY;
 
@@ -171,10 +174,26 @@ out_token:
 			r->fail_times[r->nfail++] = (time_t)t->valuedouble;
 		}
 	}
+	/* optional: the API's last refusal; absent in records from before it was kept */
+	if (cJSON_GetObjectItemCaseSensitive(o, "refusedAt") != NULL) {
+		if (!get_num(o, "refusedAt", MAX_TIME, &d) || d == 0 ||
+		    !get_str(o, "refused", false, &why))
+			goto out;
+		if (strcmp(why, "locked") == 0)
+			r->refused_why = ALZ_ERR_LOCKED;
+		else if (strcmp(why, "forbidden") == 0)
+			r->refused_why = ALZ_ERR_FORBIDDEN;
+		else
+			goto out;
+		r->refused_at = (time_t)d;
+	} else if (cJSON_GetObjectItemCaseSensitive(o, "refused") != NULL) {
+		goto out;
+	}
 	rc = ALZ_OK;
 out:
 	free(type);
 	free(sess);
+	free(why);
 	alz_json_free(o);
 	if (rc != ALZ_OK)
 		alz_record_free(r);
@@ -213,12 +232,35 @@ replace(char **slot, const char *v)
 	return ALZ_OK;
 }
 
+static size_t
+token_bytes(const struct alz_record *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->ntokens; i++)
+		n += strlen(r->tokens[i].token);
+	return n;
+}
+
+/* The oldest token no session has claimed, or ntokens if every one is claimed. */
+static size_t
+oldest_unclaimed(const struct alz_record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntokens; i++)
+		if (r->tokens[i].session[0] == '\0')
+			break;
+	return i;
+}
+
 enum alz_rc
 alz_record_take_login(struct alz_record *r, const char *local_user,
-		      const struct alz_login *login, time_t now)
+		      const struct alz_login *login, time_t now, struct alz_evicted *ev)
 {
 	struct alz_token *tk;
 	char *token;
+	size_t len, i;
 
 	if (replace(&r->local_user, local_user) != ALZ_OK ||
 	    replace(&r->api_user, login->user_name) != ALZ_OK ||
@@ -233,22 +275,42 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	r->offline_fail_at = 0;
 	r->nfail = 0;
 	alz_record_prune(r, now);
-	if (r->ntokens == ALZ_MAX_TOKENS) {
-		/* the oldest login never opened a session: let its token expire on its own */
-		alz_secret_free(r->tokens[0].token);
-		memmove(&r->tokens[0], &r->tokens[1], (ALZ_MAX_TOKENS - 1) * sizeof(r->tokens[0]));
-		r->ntokens--;
-	}
 	if (login->token == NULL)
 		return ALZ_OK;	/* already logged out (logout_after_auth): nothing to keep */
+	if (ev == NULL)
+		return ALZ_ERR_INPUT;
 	token = strdup(login->token);
 	if (token == NULL)
 		return ALZ_ERR_NOMEM;
+	len = strlen(token);
+	/* room for it: the oldest unclaimed leave; a session's token is never dropped */
+	while (r->ntokens == ALZ_MAX_TOKENS || token_bytes(r) + len > ALZ_MAX_TOKEN_BYTES) {
+		i = oldest_unclaimed(r);
+		if (i == r->ntokens) {
+			ev->tokens[ev->n++] = token;	/* transferred: every stored one is claimed */
+			ev->own = true;
+			return ALZ_OK;
+		}
+		ev->tokens[ev->n++] = r->tokens[i].token;	/* transferred */
+		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
+		r->ntokens--;
+		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+	}
 	tk = &r->tokens[r->ntokens++];
 	memset(tk, 0, sizeof(*tk));
 	tk->token = token;
 	tk->expires_at = now + login->expires_in;
 	return ALZ_OK;
+}
+
+void
+alz_evicted_free(struct alz_evicted *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n; i++)
+		alz_secret_free(ev->tokens[i]);
+	memset(ev, 0, sizeof(*ev));
 }
 
 void

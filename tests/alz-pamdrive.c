@@ -3,6 +3,8 @@
  *
  * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...
  *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
+ *       wait (print "WAITING", then read one line of standard input: a test
+ *       holds a session open between two OPs this way)
  *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
  *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session and setcred/delcred
  *   -g  print getgroups() after setcred
@@ -132,6 +134,19 @@ main(int argc, char **argv)
 	for (i = optind + 2; i < argc; i++) {
 		const char *op = argv[i];
 
+		if (strcmp(op, "wait") == 0) {
+			char *line = NULL;
+			size_t cap = 0;
+
+			printf("WAITING\n");
+			fflush(stdout);
+			if (getline(&line, &cap, stdin) < 0) {
+				free(line);
+				break;
+			}
+			free(line);
+			continue;
+		}
 		if (strcmp(op, "authenticate") == 0)
 			ret = pam_authenticate(pamh, flags);
 		else if (strcmp(op, "acct_mgmt") == 0)

@@ -705,6 +705,8 @@ class APIHandler(BaseHandler):
                       headers=list(fault.get("headers", {}).items()))
 
     def fault_status(self, fault, path, body):
+        if fault.get("delay"):
+            time.sleep(fault["delay"])      # a slow failure: parallel clients all wait in it
         status = fault.get("status", 500)
         code = fault.get("code") or DEFAULT_ERROR_CODES.get(
             status, "INTERNAL_ERROR" if status >= 500 else "ERROR")

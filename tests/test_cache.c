@@ -145,6 +145,8 @@ full_record(struct alz_record *r, const char *user)
 	r->verifier = xstrdup("$y$j9T$abcdefghijklmnop$0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg");
 	r->offline_failures = 2;
 	r->offline_fail_at = 1700000400;
+	r->refused_at = 1700000450;
+	r->refused_why = ALZ_ERR_LOCKED;
 	for (i = 0; i < sizeof(toks) / sizeof(toks[0]); i++) {
 		snprintf(r->tokens[i].session, sizeof(r->tokens[i].session), "%s", toks[i].session);
 		r->tokens[i].token = xstrdup(toks[i].token);
@@ -164,7 +166,8 @@ same_record(const struct alz_record *a, const struct alz_record *b)
 	    !same_str(a->partition_name, b->partition_name) || a->api_2fa != b->api_2fa ||
 	    a->online_at != b->online_at || a->auth_at != b->auth_at ||
 	    !same_str(a->verifier, b->verifier) || a->offline_failures != b->offline_failures ||
-	    a->offline_fail_at != b->offline_fail_at || a->ntokens != b->ntokens)
+	    a->offline_fail_at != b->offline_fail_at || a->ntokens != b->ntokens ||
+	    a->refused_at != b->refused_at || a->refused_why != b->refused_why)
 		return false;
 	for (i = 0; i < a->ntokens; i++)
 		if (strcmp(a->tokens[i].session, b->tokens[i].session) != 0 ||
@@ -201,6 +204,8 @@ test_record_roundtrip(void)
 	tap_ok(same_str(b.verifier, a.verifier), "record: verifier round-trips");
 	tap_ok(b.offline_failures == 2 && b.offline_fail_at == a.offline_fail_at,
 	       "record: offlineFailures, offlineFailAt round-trip");
+	tap_ok(b.refused_at == 1700000450 && b.refused_why == ALZ_ERR_LOCKED,
+	       "record: refusedAt and refused (locked) round-trip");
 	tap_ok(b.ntokens == 3, "record: 3 tokens read back (%zu)", b.ntokens);
 	for (i = 0; i < 3 && i < b.ntokens; i++)
 		tok_ok = tok_ok && strcmp(b.tokens[i].session, a.tokens[i].session) == 0 &&
@@ -221,7 +226,8 @@ test_record_roundtrip(void)
 	if (rc == ALZ_OK)
 		rc = alz_record_from_json(json, strlen(json), &b);
 	tap_ok(rc == ALZ_OK && same_record(&m, &b) && b.user_id == NULL && b.verifier == NULL &&
-	       b.partition_name == NULL && !b.api_2fa && b.ntokens == 0,
+	       b.partition_name == NULL && !b.api_2fa && b.ntokens == 0 && b.refused_at == 0 &&
+	       strstr(json, "refused") == NULL,
 	       "record: minimal record (no optional members, no tokens) round-trips");
 	alz_record_free(&b);
 	alz_record_free(&m);
@@ -248,8 +254,9 @@ struct json_case {
 static const struct json_case json_cases[] = {
 	/* the base of every case below must itself be accepted */
 	{ "base record", VALID, true },
-	{ "8 tokens (ALZ_MAX_TOKENS)", V1 HEAD MID "\"tokens\":[" T1 "," T1 "," T1 "," T1 ","
-	  T1 "," T1 "," T1 "," T1 "]}", true },
+	{ "a refusal (locked)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"locked\"," NOTOKS, true },
+	{ "a refusal (forbidden)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"forbidden\"," NOTOKS,
+	  true },
 	{ "session id of 32 characters", V1 HEAD MID "\"tokens\":["
 	  TOK("0123456789abcdef0123456789abcdef", "t", "1") "]}", true },
 	{ "whitespace around the document", " \n" VALID "\n ", true },
@@ -268,8 +275,11 @@ static const struct json_case json_cases[] = {
 	{ "top level string", "\"alice\"", false },
 	{ "a token that is a number", V1 HEAD MID "\"tokens\":[5]}", false },
 	{ "a token that is a string", V1 HEAD MID "\"tokens\":[\"t\"]}", false },
-	{ "9 tokens (more than ALZ_MAX_TOKENS)", V1 HEAD MID "\"tokens\":[" T1 "," T1 "," T1 ","
-	  T1 "," T1 "," T1 "," T1 "," T1 "," T1 "]}", false },
+	{ "a refusal of another kind", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"other\"," NOTOKS,
+	  false },
+	{ "a refusal at time 0", V1 HEAD MID "\"refusedAt\":0,\"refused\":\"locked\"," NOTOKS, false },
+	{ "a refusal without its kind", V1 HEAD MID "\"refusedAt\":5," NOTOKS, false },
+	{ "a refusal's kind without its time", V1 HEAD MID "\"refused\":\"locked\"," NOTOKS, false },
 	{ "tokens not an array", V1 HEAD MID "\"tokens\":{}}", false },
 	{ "tokens missing", V1 HEAD MID "\"x\":0}", false },
 	{ "token without its secret", V1 HEAD MID "\"tokens\":[{\"session\":\"\",\"expiresAt\":1}]}",
@@ -335,6 +345,35 @@ test_record_refusals(void)
 			       "record refused and zeroed: %s (%s)", t->name, alz_rc_name(rc));
 		if (rc == ALZ_OK)
 			alz_record_free(&r);
+	}
+
+	/* ALZ_MAX_TOKENS tokens are read, one more is not */
+	{
+		static const char tok[] = TOK("", "t", "1700003600");
+		char *json_n;
+		size_t t, n, cap = sizeof(V1 HEAD MID) + (ALZ_MAX_TOKENS + 1) * sizeof(tok) + 16;
+
+		for (n = ALZ_MAX_TOKENS; n <= ALZ_MAX_TOKENS + 1; n++) {
+			json_n = malloc(cap);
+			if (json_n == NULL)
+				die("malloc");
+			snprintf(json_n, cap, "%s", V1 HEAD MID "\"tokens\":[");
+			for (t = 0; t < n; t++) {
+				strcat(json_n, tok);
+				strcat(json_n, t + 1 < n ? "," : "]}");
+			}
+			memset(&r, 0xa5, sizeof(r));
+			rc = alz_record_from_json(json_n, strlen(json_n), &r);
+			if (n == ALZ_MAX_TOKENS)
+				tap_ok(rc == ALZ_OK && r.ntokens == n,
+				       "record accepted: %zu tokens (ALZ_MAX_TOKENS)", n);
+			else
+				tap_ok(rc == ALZ_ERR_BAD_REPLY && is_zeroed(&r),
+				       "record refused and zeroed: %zu tokens (more than ALZ_MAX_TOKENS)", n);
+			if (rc == ALZ_OK)
+				alz_record_free(&r);
+			free(json_n);
+		}
 	}
 
 	/* an empty input, a NULL input */
@@ -416,15 +455,17 @@ test_record_login(void)
 		.partition_id = pid, .partition_name = pname,
 	};
 	struct alz_record r;
+	struct alz_evicted ev;
 	char name[32];
 	size_t i;
 	bool ok;
 
+	memset(&ev, 0, sizeof(ev));
 	/* a first login into an empty record */
 	memset(&r, 0, sizeof(r));
 	r.offline_failures = 5;
 	r.offline_fail_at = 77;
-	tap_ok(alz_record_take_login(&r, "alice", &login, 1000) == ALZ_OK &&
+	tap_ok(alz_record_take_login(&r, "alice", &login, 1000, &ev) == ALZ_OK && ev.n == 0 &&
 	       same_str(r.local_user, "alice") && same_str(r.api_user, "api-alice") &&
 	       same_str(r.user_id, "u-1") && same_str(r.partition_id, "p-1") &&
 	       same_str(r.partition_name, "Partition") && r.user_type == ALZ_UT_MANAGEMENT &&
@@ -446,13 +487,14 @@ test_record_login(void)
 	r.tokens[2].token = xstrdup("expired-now");
 	r.tokens[2].expires_at = 2000;
 	r.ntokens = 3;
-	tap_ok(alz_record_take_login(&r, "alice", &login, 2000) == ALZ_OK && r.ntokens == 2 &&
+	tap_ok(alz_record_take_login(&r, "alice", &login, 2000, &ev) == ALZ_OK && r.ntokens == 2 &&
+	       ev.n == 0 &&
 	       same_str(r.tokens[0].token, "live") && strcmp(r.tokens[0].session, "s1") == 0 &&
 	       same_str(r.tokens[1].token, "new-token") && r.tokens[1].expires_at == 5600,
 	       "take_login: expired tokens pruned (expiry <= now), live kept, new last");
 	alz_record_free(&r);
 
-	/* full: the oldest is dropped */
+	/* full of unclaimed ones: the oldest leaves (for the caller to log out), order kept */
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < ALZ_MAX_TOKENS; i++) {
 		snprintf(name, sizeof(name), "t%zu", i);
@@ -460,14 +502,105 @@ test_record_login(void)
 		r.tokens[i].expires_at = 10000 + (time_t)i;
 	}
 	r.ntokens = ALZ_MAX_TOKENS;
-	ok = alz_record_take_login(&r, "alice", &login, 3000) == ALZ_OK && r.ntokens == ALZ_MAX_TOKENS;
+	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK && r.ntokens == ALZ_MAX_TOKENS;
 	for (i = 0; ok && i + 1 < ALZ_MAX_TOKENS; i++) {
 		snprintf(name, sizeof(name), "t%zu", i + 1);
 		ok = same_str(r.tokens[i].token, name) && r.tokens[i].expires_at == 10001 + (time_t)i;
 	}
 	ok = ok && same_str(r.tokens[ALZ_MAX_TOKENS - 1].token, "new-token") &&
 	     r.tokens[ALZ_MAX_TOKENS - 1].expires_at == 6600;
-	tap_ok(ok, "take_login: at ALZ_MAX_TOKENS the oldest is dropped, order kept");
+	tap_ok(ok && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t0"),
+	       "take_login: at ALZ_MAX_TOKENS the oldest unclaimed leaves (evicted: %zu), order kept",
+	       ev.n);
+	alz_evicted_free(&ev);
+	alz_record_free(&r);
+
+	/* a claimed token is never dropped: the oldest unclaimed goes, wherever it is */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ALZ_MAX_TOKENS; i++) {
+		snprintf(name, sizeof(name), "t%zu", i);
+		r.tokens[i].token = xstrdup(name);
+		r.tokens[i].expires_at = 10000;
+		if (i != 5 && i != 9)
+			snprintf(r.tokens[i].session, sizeof(r.tokens[i].session), "s%zu", i);
+	}
+	r.ntokens = ALZ_MAX_TOKENS;
+	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t5");
+	for (i = 0; ok && i + 1 < ALZ_MAX_TOKENS; i++)
+		ok = r.tokens[i].token != NULL && strcmp(r.tokens[i].token, "t5") != 0 &&
+		     (strcmp(r.tokens[i].token, "t9") == 0) == (r.tokens[i].session[0] == '\0');
+	tap_ok(ok && same_str(r.tokens[ALZ_MAX_TOKENS - 1].token, "new-token"),
+	       "take_login: full with claimed ones: the oldest unclaimed (t5) leaves, every claimed stays");
+	alz_evicted_free(&ev);
+	alz_record_free(&r);
+
+	/* every stored one claimed: none leaves, the new login's own is handed back */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ALZ_MAX_TOKENS; i++) {
+		snprintf(name, sizeof(name), "t%zu", i);
+		r.tokens[i].token = xstrdup(name);
+		r.tokens[i].expires_at = 10000;
+		snprintf(r.tokens[i].session, sizeof(r.tokens[i].session), "s%zu", i);
+	}
+	r.ntokens = ALZ_MAX_TOKENS;
+	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && ev.own && same_str(ev.tokens[0], "new-token") &&
+	     ev.tokens[0] != tok;
+	for (i = 0; ok && i < ALZ_MAX_TOKENS; i++) {
+		snprintf(name, sizeof(name), "t%zu", i);
+		ok = same_str(r.tokens[i].token, name);
+	}
+	tap_ok(ok && r.online_at == 3000,
+	       "take_login: every stored token claimed: all kept, the new one handed back (own), facts taken");
+	alz_evicted_free(&ev);
+	alz_record_free(&r);
+
+	/* the byte cap: big unclaimed tokens leave, as many as needed, claimed ones never */
+	{
+		char *big = malloc(ALZ_MAX_TOKEN + 1);
+		size_t per = ALZ_MAX_TOKEN, n = ALZ_MAX_TOKEN_BYTES / per, total = 0;
+
+		if (big == NULL)
+			die("malloc");
+		memset(big, 'b', per);
+		big[per] = '\0';
+		memset(&r, 0, sizeof(r));
+		for (i = 0; i < n; i++) {
+			r.tokens[i].token = xstrdup(big);
+			r.tokens[i].token[0] = (char)('A' + i);
+			r.tokens[i].expires_at = 10000;
+			if (i == 0)
+				snprintf(r.tokens[i].session, sizeof(r.tokens[i].session), "s0");
+		}
+		r.ntokens = n;
+		login.token = big;
+		big[0] = 'Z';
+		ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK && ev.n == 1 &&
+		     !ev.own && ev.tokens[0] != NULL && ev.tokens[0][0] == 'B' && r.ntokens == n &&
+		     r.tokens[0].token[0] == 'A' && r.tokens[n - 1].token[0] == 'Z';
+		for (i = 0; i < r.ntokens; i++)
+			total += strlen(r.tokens[i].token);
+		tap_ok(ok && total <= ALZ_MAX_TOKEN_BYTES, "take_login: at ALZ_MAX_TOKEN_BYTES (%zu of "
+		       "%d bytes) the oldest unclaimed leaves, the claimed oldest stays", total,
+		       ALZ_MAX_TOKEN_BYTES);
+		alz_evicted_free(&ev);
+		alz_record_free(&r);
+		login.token = tok;
+		free(big);
+	}
+
+	/* no token (logged out already): nothing leaves, even when full */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ALZ_MAX_TOKENS; i++) {
+		r.tokens[i].token = xstrdup("x");
+		r.tokens[i].expires_at = 10000;
+	}
+	r.ntokens = ALZ_MAX_TOKENS;
+	login.token = NULL;
+	tap_ok(alz_record_take_login(&r, "alice", &login, 3000, NULL) == ALZ_OK &&
+	       r.ntokens == ALZ_MAX_TOKENS, "take_login: without a token nothing is dropped");
+	login.token = tok;
 	alz_record_free(&r);
 
 	/* prune alone */
@@ -979,6 +1112,122 @@ tamper(const struct tamper_case *t, const struct alz_cache *c)
 	}
 }
 
+/* What a writer killed between create and rename leaves: the next writer of the user removes it. */
+static void
+test_stale_temp(const struct alz_cache *c, const struct alz_record *a)
+{
+	static const char stale[] = "{\"version\":1,\"localUser\":\"alice\",\"tokens\":[]}";
+	struct alz_record b;
+	struct stat st;
+	enum alz_rc rc;
+
+	write_file(REC "/u.alice.json.tmp", stale, strlen(stale), 0600);
+	logbuf[0] = '\0';
+	rc = alz_cache_store(c, "alice", a);
+	tap_ok(rc == ALZ_OK && !exists(REC "/u.alice.json.tmp") && logged("left by a writer killed"),
+	       "stale temp: a writer's leftover (root's, regular) is removed by the next store, logged (%s)",
+	       alz_rc_name(rc));
+	rc = alz_cache_load(c, "alice", &b);
+	tap_ok(rc == ALZ_OK && same_record(a, &b), "stale temp: ... and the new record is in place");
+	if (rc == ALZ_OK)
+		alz_record_free(&b);
+
+	/* not ours: a symlink, another owner's file, a directory stay; the store fails closed */
+	if (symlink(OTHER "/target", REC "/u.alice.json.tmp") != 0)
+		die("symlink");
+	logbuf[0] = '\0';
+	rc = alz_cache_store(c, "alice", a);
+	tap_ok(rc == ALZ_ERR_SYSTEM && !exists(OTHER "/target") &&
+	       lstat(REC "/u.alice.json.tmp", &st) == 0 && S_ISLNK(st.st_mode) &&
+	       logged("not a temp record of ours"),
+	       "stale temp: a symlink there is neither followed nor removed; store refused (%s)",
+	       alz_rc_name(rc));
+	unlink(REC "/u.alice.json.tmp");
+	write_file(REC "/u.alice.json.tmp", stale, strlen(stale), 0600);
+	if (chown(REC "/u.alice.json.tmp", OTHER_UID, 0) != 0)
+		die("chown");
+	logbuf[0] = '\0';
+	rc = alz_cache_store(c, "alice", a);
+	tap_ok(rc == ALZ_ERR_SYSTEM && exists(REC "/u.alice.json.tmp") && logged("not a temp record"),
+	       "stale temp: another uid's file there is left alone; store refused (%s)", alz_rc_name(rc));
+	unlink(REC "/u.alice.json.tmp");
+	xmkdir(REC "/u.alice.json.tmp", 0700, 0);
+	rc = alz_cache_store(c, "alice", a);
+	tap_ok(rc == ALZ_ERR_SYSTEM && exists(REC "/u.alice.json.tmp"),
+	       "stale temp: a directory there is left alone; store refused (%s)", alz_rc_name(rc));
+	rmdir(REC "/u.alice.json.tmp");
+	/* another user's leftover is that user's next writer's business */
+	write_file(REC "/u.bob.json.tmp", stale, strlen(stale), 0600);
+	tap_ok(alz_cache_store(c, "alice", a) == ALZ_OK && exists(REC "/u.bob.json.tmp"),
+	       "stale temp: alice's store leaves bob's temp file alone");
+	unlink(REC "/u.bob.json.tmp");
+}
+
+/* A refusal the record could not take: markers make the next reads distrust the verifier. */
+static void
+test_markers(const struct alz_cache *c, const struct alz_record *a)
+{
+	struct alz_record b, n;
+	enum alz_rc rc, why = ALZ_OK;
+	time_t now = time(NULL), at;
+
+	/* a: online_at in 2023, a verifier */
+	if (alz_cache_store(c, "alice", a) != ALZ_OK)
+		die("alz_cache_store");
+	at = alz_cache_refused(c, "alice", &why);
+	tap_ok(at == a->refused_at && why == ALZ_ERR_LOCKED,
+	       "markers: without one, the refusal is the record's (%ld, %s)", (long)at, alz_rc_name(why));
+	tap_ok(alz_cache_distrust(c, "alice", ALZ_MARK_FORGET) == ALZ_OK && exists(REC "/u.alice.forget"),
+	       "markers: distrust sets <name>.forget");
+	logbuf[0] = '\0';
+	rc = alz_cache_load(c, "alice", &b);
+	tap_ok(rc == ALZ_OK && b.verifier == NULL && b.forget_mark >= now && logged("not trusted"),
+	       "markers: a forget mark newer than the online login drops the verifier on load, logged");
+	tap_ok(rc == ALZ_OK && b.refused_at == a->refused_at && b.online_at == a->online_at,
+	       "markers: ... and nothing else");
+	if (rc == ALZ_OK)
+		alz_record_free(&b);
+	/* a login after the mark: its verifier counts */
+	full_record(&n, "alice");
+	n.online_at = now + 5;
+	n.refused_at = 0;
+	n.refused_why = ALZ_OK;
+	if (alz_cache_store(c, "alice", &n) != ALZ_OK)
+		die("alz_cache_store");
+	rc = alz_cache_load(c, "alice", &b);
+	tap_ok(rc == ALZ_OK && same_str(b.verifier, n.verifier),
+	       "markers: a verifier of an online login after the mark is trusted");
+	if (rc == ALZ_OK)
+		alz_record_free(&b);
+	tap_ok(alz_cache_refused(c, "alice", &why) == 0, "markers: no refusal in record or marker: 0");
+	tap_ok(alz_cache_distrust(c, "alice", ALZ_MARK_REFUSED) == ALZ_OK && exists(REC "/u.alice.refused"),
+	       "markers: distrust sets <name>.refused");
+	tap_ok(alz_cache_refused(c, "alice", &why) == 0,
+	       "markers: a refused mark older than the record's online login does not count");
+	n.online_at = 1700000000;
+	if (alz_cache_store(c, "alice", &n) != ALZ_OK)
+		die("alz_cache_store");
+	at = alz_cache_refused(c, "alice", &why);
+	rc = alz_cache_load(c, "alice", &b);
+	tap_ok(at >= now && why == ALZ_ERR_FORBIDDEN && rc == ALZ_OK && b.verifier == NULL,
+	       "markers: a newer refused mark is a refusal (%s) and drops the verifier", alz_rc_name(why));
+	if (rc == ALZ_OK)
+		alz_record_free(&b);
+	alz_record_free(&n);
+	if (unlink(REC "/u.alice.json") != 0)
+		die("unlink");
+	tap_ok(alz_cache_refused(c, "alice", &why) >= now && why == ALZ_ERR_FORBIDDEN,
+	       "markers: without a record, a refused mark still counts");
+	if (alz_cache_store(c, "alice", a) != ALZ_OK)
+		die("alz_cache_store");
+	tap_ok(alz_cache_remove(c, "alice") == ALZ_OK && !exists(REC "/u.alice.forget") &&
+	       !exists(REC "/u.alice.refused") && !exists(REC "/u.alice.json") &&
+	       alz_cache_refused(c, "alice", &why) == 0, "markers: remove deletes them with the record");
+	/* the record comes back for the tests after this one */
+	if (alz_cache_store(c, "alice", a) != ALZ_OK)
+		die("alz_cache_store");
+}
+
 static void
 test_records_on_disk(void)
 {
@@ -1008,12 +1257,14 @@ test_records_on_disk(void)
 	tap_ok(alz_cache_store(&c, "alice", &a) == ALZ_OK && alz_cache_load(&c, "alice", &b) == ALZ_OK &&
 	       b.offline_failures == 9, "records: a second store replaces the record");
 	alz_record_free(&b);
-	tap_ok(dir_count(REC, ".tmp.") == 0 && dir_count(REC, NULL) == 1,
-	       "records: no *.tmp.* file left, only the record in the dir");
+	tap_ok(dir_count(REC, ".tmp") == 0 && dir_count(REC, NULL) == 1,
+	       "records: no *.tmp* file left, only the record in the dir");
 	logbuf[0] = '\0';
 	memset(&b, 0xa5, sizeof(b));
 	tap_ok(alz_cache_load(&c, "nobody", &b) == ALZ_ERR_NO_USER && is_zeroed(&b) && logbuf[0] == '\0',
 	       "records: no record is ALZ_ERR_NO_USER, quietly");
+	test_stale_temp(&c, &a);
+	test_markers(&c, &a);
 	alz_record_free(&a);
 
 	/* the largest record a file may hold is still read */
@@ -1254,6 +1505,41 @@ test_locks(void)
 	alz_cache_unlock(fd4);
 	alz_cache_unlock(fd3);
 
+	/* the lock file removed (cache purge) while a login waits for it: it takes the new one */
+	{
+		struct stat held, named;
+		int go[2], holder = -1;
+		pid_t pid;
+		char c1;
+
+		if (pipe(go) != 0)
+			die("pipe");
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			if (alz_cache_lock(&c, "locky", &holder) != ALZ_OK)
+				_exit(1);
+			if (write(go[1], "x", 1) != 1)
+				_exit(1);
+			usleep(300 * 1000);
+			unlink(REC "/u.locky.lock");
+			alz_cache_unlock(holder);
+			_exit(0);
+		}
+		close(go[1]);
+		if (read(go[0], &c1, 1) != 1)
+			die("read");
+		close(go[0]);
+		rc = alz_cache_lock(&c, "locky", &fd1);
+		waitpid(pid, NULL, 0);
+		tap_ok(rc == ALZ_OK && fstat(fd1, &held) == 0 && lstat(REC "/u.locky.lock", &named) == 0 &&
+		       held.st_ino == named.st_ino && held.st_dev == named.st_dev,
+		       "locks: a lock file removed while waited for: the waiter locks the file now there");
+		alz_cache_unlock(fd1);
+	}
+
 	/* a lock file that is a symlink is not followed */
 	if (symlink(OTHER "/elsewhere", REC "/u.linked.lock") != 0)
 		die("symlink");
@@ -1339,7 +1625,7 @@ test_concurrency(void)
 	       r.offline_failures);
 	tap_ok(same_str(r.local_user, "busy") && r.ntokens == 3, "concurrency: the record is intact");
 	alz_record_free(&r);
-	tap_ok(dir_count(REC, ".tmp.") == 0, "concurrency: no temp file left");
+	tap_ok(dir_count(REC, ".tmp") == 0, "concurrency: no temp file left");
 	alz_config_free(&cfg);
 }
 
