@@ -14,11 +14,11 @@
 #include "alz_config.h"
 #include "alz_request.h"
 
-#define DATA_FACTS "pam_alianza_facts"	/* pam_set_data: auth -> account, same process */
-#define DATA_SESSION "pam_alianza_session"	/* pam_set_data: open -> close session */
+#define ALZ_PAM_DATA_FACTS "pam_alianza_facts"	/* pam_set_data: auth -> account, same process */
+#define ALZ_PAM_DATA_SESSION "pam_alianza_session"	/* pam_set_data: open -> close session */
 
 /* Per-call state of one entry point. */
-struct ctx {
+struct alz_pam_ctx {
 	pam_handle_t *pamh;
 	int flags;
 	struct alz_config cfg;
@@ -30,7 +30,7 @@ struct ctx {
 };
 
 /* What a later phase needs to know about the user: from this process's auth, or the record. */
-struct facts {
+struct alz_pam_facts {
 	char user[ALZ_MAX_USER + 1];	/* whom they are about: PAM_USER may change on a handle */
 	time_t at;			/* when the API vouched */
 	enum alz_user_type user_type;
@@ -44,11 +44,11 @@ int alz_pam_code_for(enum alz_rc rc, bool chauthtok);
 int alz_pam_code(enum alz_rc rc);
 
 /* Defaults, then the file, then "key=value" arguments; PAM_SUCCESS or the code to return. */
-int alz_pam_ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv);
-void alz_pam_ctx_free(struct ctx *c);
+int alz_pam_ctx_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv);
+void alz_pam_ctx_free(struct alz_pam_ctx *c);
 
 /* Config, user and the local gate, for every phase but authentication. */
-int alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
+int alz_pam_phase_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
 		       char *user_log, size_t user_log_cap);
 
 /* A broken config: root and system accounts get PAM_IGNORE, Alianza users RET. */
@@ -58,24 +58,24 @@ int alz_pam_config_failed(pam_handle_t *pamh, int ret);
  * The local-user gate: ALZ_OK, ALZ_SKIP (not ours), ALZ_ERR_NO_USER, ALZ_ERR_SYSTEM.
  * On ALZ_OK c->user is the pw_name NSS answered, not PAM_USER's spelling.
  */
-enum alz_rc alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen);
+enum alz_rc alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_t buflen);
 
 /* Make PW_NAME (what NSS answered) the user every later step keys by. */
-enum alz_rc alz_pam_user_key(struct ctx *c, const char *pw_name);
+enum alz_rc alz_pam_user_key(struct alz_pam_ctx *c, const char *pw_name);
 
 /* The host's policy with the user's short reason and the log's full one. */
-int alz_pam_allow(struct ctx *c, const char *user_log, const char *phase,
+int alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase,
 		  enum alz_user_type type, const char *partition_id);
 
 /* This process's authentication's facts, else the record's if fresh; false: none. */
-bool alz_pam_get_facts(struct ctx *c, struct facts *out, const char **source);
+bool alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char **source);
 
 /* Tell the user something unless PAM_SILENT; explain a refusal. */
-void alz_pam_say(struct ctx *c, int style, const char *fmt, ...)
+void alz_pam_say(struct alz_pam_ctx *c, int style, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void alz_pam_explain(struct ctx *c, const struct alz_outcome *o);
+void alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o);
 
-/* The dialogue's way to the user: the PAM conversation (ctx is a struct ctx). */
+/* The dialogue's way to the user: the PAM conversation (ctx is a struct alz_pam_ctx). */
 enum alz_rc alz_pam_io_ask(void *ctx, const char *prompt, char **answer);
 void alz_pam_io_tell(void *ctx, bool error, const char *msg);
 

@@ -21,7 +21,7 @@
  * PAM_SUCCESS when there is no such refusal.
  */
 static int
-refused(struct ctx *c, const char *user_log)
+refused(struct alz_pam_ctx *c, const char *user_log)
 {
 	struct alz_cache cache;
 	struct alz_outcome o;
@@ -46,8 +46,8 @@ refused(struct ctx *c, const char *user_log)
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct facts f;
-	struct ctx c;
+	struct alz_pam_facts f;
+	struct alz_pam_ctx c;
 	const char *source = NULL;
 	char user_log[80];
 	bool have;

@@ -20,7 +20,7 @@
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct ctx c;
+	struct alz_pam_ctx c;
 	struct timespec t0;
 	struct alz_login_result res;
 	struct alz_login_opts opts;
@@ -28,14 +28,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct passwd pwbuf;
 	char pwstore[4096], user_log[80], part_log[80];
 	const char *password = NULL;
-	struct facts *facts = NULL;
+	struct alz_pam_facts *facts = NULL;
 	enum alz_rc rc, gate;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&res, 0, sizeof(res));
 	/* a new attempt on the same handle must not inherit an earlier success's facts */
-	pam_set_data(pamh, DATA_FACTS, NULL, NULL);
+	pam_set_data(pamh, ALZ_PAM_DATA_FACTS, NULL, NULL);
 	ret = alz_pam_ctx_init(&c, pamh, flags, argc, argv);
 	if (ret != PAM_SUCCESS)
 		return alz_pam_config_failed(pamh, ret);
@@ -133,7 +133,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memcpy(facts->partition_id, res.partition_id, sizeof(facts->partition_id));
 	memcpy(facts->partition_name, res.partition_name, sizeof(facts->partition_name));
 	memcpy(facts->user_id, res.user_id, sizeof(facts->user_id));
-	ret = pam_set_data(pamh, DATA_FACTS, facts, alz_pam_free_data);
+	ret = pam_set_data(pamh, ALZ_PAM_DATA_FACTS, facts, alz_pam_free_data);
 	if (ret != PAM_SUCCESS) {
 		free(facts);
 		goto out;
@@ -149,8 +149,8 @@ out:
 PAM_EXTERN int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct facts f;
-	struct ctx c;
+	struct alz_pam_facts f;
+	struct alz_pam_ctx c;
 	const char *source = NULL;
 	char user_log[80];
 	enum alz_rc rc;

@@ -110,7 +110,7 @@ flag_arg(const char *arg)
 
 /* Defaults, then the file, then "key=value" arguments: one setter for all. */
 int
-alz_pam_ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv)
+alz_pam_ctx_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *conf = ALZ_DEFAULT_CONF, *item = NULL, *eq;
 	enum alz_rc rc;
@@ -167,14 +167,14 @@ alz_pam_ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const c
 }
 
 void
-alz_pam_ctx_free(struct ctx *c)
+alz_pam_ctx_free(struct alz_pam_ctx *c)
 {
 	alz_config_free(&c->cfg);
 }
 
 /* Tell the user something, unless the application asked for silence. */
 void
-alz_pam_say(struct ctx *c, int style, const char *fmt, ...)
+alz_pam_say(struct alz_pam_ctx *c, int style, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -196,7 +196,7 @@ alz_pam_ms_since(const struct timespec *t0)
 
 /* The user-visible side of a refusal; the log line is written by the caller. */
 void
-alz_pam_explain(struct ctx *c, const struct alz_outcome *o)
+alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o)
 {
 	switch (o->rc) {
 	case ALZ_ERR_LOCKED:
@@ -236,7 +236,7 @@ alz_pam_explain(struct ctx *c, const struct alz_outcome *o)
 enum alz_rc
 alz_pam_io_ask(void *ctx, const char *prompt, char **answer)
 {
-	struct ctx *c = ctx;
+	struct alz_pam_ctx *c = ctx;
 	char *resp = NULL;
 	int ret;
 
@@ -258,7 +258,7 @@ alz_pam_io_tell(void *ctx, bool error, const char *msg)
 
 /* Local-user gate: PAM_USER_UNKNOWN / PAM_IGNORE / OK with *PW set. */
 enum alz_rc
-alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
+alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
 {
 	struct passwd *pw = NULL;
 	int err;
@@ -285,7 +285,7 @@ alz_pam_local_user(struct ctx *c, struct passwd *pwbuf, char *buf, size_t buflen
  * user (user_template is applied to this name too).
  */
 enum alz_rc
-alz_pam_user_key(struct ctx *c, const char *pw_name)
+alz_pam_user_key(struct alz_pam_ctx *c, const char *pw_name)
 {
 	char asked[80], name[80];
 
@@ -328,7 +328,7 @@ alz_pam_config_failed(pam_handle_t *pamh, int ret)
 
 /* What every phase but authentication does first: config, user, local gate. */
 int
-alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
+alz_pam_phase_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
 	   char *user_log, size_t user_log_cap)
 {
 	struct passwd pwbuf;
@@ -357,7 +357,7 @@ alz_pam_phase_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, const
 
 /* Policy check with the user's short reason and the full one in the log. */
 int
-alz_pam_allow(struct ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
+alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
       const char *partition_id)
 {
 	char reason[200], msg[120], part_log[80];
@@ -384,16 +384,16 @@ alz_pam_allow(struct ctx *c, const char *user_log, const char *phase, enum alz_u
  * record if the API vouched for it within account_max_age. False: none.
  */
 bool
-alz_pam_get_facts(struct ctx *c, struct facts *out, const char **source)
+alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char **source)
 {
-	const struct facts *f = NULL;
+	const struct alz_pam_facts *f = NULL;
 	struct alz_cache cache;
 	struct alz_record r;
 	time_t now = time(NULL);
 	bool fresh;
 
 	memset(out, 0, sizeof(*out));
-	if (pam_get_data(c->pamh, DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL &&
+	if (pam_get_data(c->pamh, ALZ_PAM_DATA_FACTS, (const void **)&f) == PAM_SUCCESS && f != NULL &&
 	    strcmp(f->user, c->user) == 0 && f->at <= now &&
 	    now - f->at <= c->cfg.account_max_age) {
 		*out = *f;

@@ -19,7 +19,7 @@ PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct alz_outcome o;
-	struct ctx c;
+	struct alz_pam_ctx c;
 	const char *old_pw = NULL, *new_pw = NULL;
 	char user_log[80], msg[160];
 	enum alz_rc rc;

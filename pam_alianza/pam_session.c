@@ -19,7 +19,7 @@
 
 /* The session's environment: who the API says the user is. Never the token. */
 static int
-export_env(struct ctx *c, const struct alz_record *r)
+export_env(struct alz_pam_ctx *c, const struct alz_record *r)
 {
 	const struct {
 		const char *name;
@@ -51,8 +51,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct alz_cache cache;
 	struct alz_record r;
-	struct facts f;
-	struct ctx c;
+	struct alz_pam_facts f;
+	struct alz_pam_ctx c;
 	const char *source = NULL;
 	char user_log[80], *id = NULL;
 	bool claimed;
@@ -95,7 +95,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	claimed = id[0] != '\0';
 	if (claimed) {
-		ret = pam_set_data(pamh, DATA_SESSION, id, alz_pam_free_data);
+		ret = pam_set_data(pamh, ALZ_PAM_DATA_SESSION, id, alz_pam_free_data);
 		if (ret != PAM_SUCCESS)
 			goto out_record;
 		id = NULL;	/* transferred */
@@ -121,7 +121,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct alz_cache cache;
 	struct alz_http http;
 	struct alz_outcome o;
-	struct ctx c;
+	struct alz_pam_ctx c;
 	const char *id = NULL;
 	char user_log[80], *token = NULL;
 	enum alz_rc rc;
@@ -132,7 +132,7 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return ret;
 	memset(&http, 0, sizeof(http));
 	memset(&o, 0, sizeof(o));
-	if (pam_get_data(pamh, DATA_SESSION, (const void **)&id) != PAM_SUCCESS || id == NULL) {
+	if (pam_get_data(pamh, ALZ_PAM_DATA_SESSION, (const void **)&id) != PAM_SUCCESS || id == NULL) {
 		alz_log(&c.lg, LOG_DEBUG, "session close user=%s: no token claimed by this session",
 			user_log);
 		goto out;
