@@ -16,6 +16,7 @@
 	X(ALZ_ERR_CONV,       "the conversation with the user failed") \
 	X(ALZ_ERR_WRONG_CLIENT, "the client answered the code prompt with the password") \
 	X(ALZ_ERR_SYSTEM,     "system error") \
+	X(ALZ_ERR_UNSAFE_ENV, "the environment asks libcurl for what root must not do") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \
 	X(ALZ_ERR_2FA_INVALID, "second factor code refused") \

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
-libpam0g-dev libpam-modules libcurl4-openssl-dev libcjson-dev liboath-dev libcrypt-dev
+libpam0g-dev libpam-modules libcurl4-openssl-dev libssl-dev libcjson-dev liboath-dev libcrypt-dev
 python3 openssl curl util-linux mount ca-certificates
 openssh-server openssh-client sudo python3-paramiko
 valgrind clang libclang-rt-14-dev
