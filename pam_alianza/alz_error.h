@@ -18,6 +18,7 @@
 	X(ALZ_ERR_SYSTEM,     "system error") \
 	X(ALZ_ERR_NOT_FOUND,  "no such file or entry") \
 	X(ALZ_ERR_UNTRUSTED,  "a file or directory failed its owner, mode or type check") \
+	X(ALZ_ERR_UNSAFE_ENV, "the environment asks libcurl for what root must not do") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \
 	X(ALZ_ERR_2FA_INVALID, "second factor code refused") \

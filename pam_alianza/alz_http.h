@@ -27,8 +27,14 @@ struct alz_http {
 	const struct alz_log *lg;
 	char errbuf[CURL_ERROR_SIZE];
 	long connections;	/* new connections made by this handle (for tests/bench) */
+	int tls_setup_failed;	/* the SSL_CTX callback refused a connection */
 };
 
+/*
+ * ALZ_ERR_UNSAFE_ENV when the environment asks libcurl for something root
+ * must not do (SSLKEYLOGFILE); ALZ_ERR_SYSTEM when libcurl's TLS library is
+ * not OpenSSL.
+ */
 enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
 			  const struct alz_log *lg);
 

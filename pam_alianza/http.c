@@ -1,15 +1,20 @@
 /* http.c - the HTTPS client: one libcurl handle, hardened, capped, reused across calls. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* types and constants only: the functions are looked up at run time (libcurl_ssl_sym) */
+#include <openssl/ssl.h>
 
 #include "alz_http.h"
 #include "alz_secret.h"
@@ -81,45 +86,202 @@ slist_free_wiped(struct curl_slist *l)
 }
 
 /*
- * libcurl reads some variables with plain getenv(), even in setuid hosts
- * (su, passwd) whose environment the invoking user wrote. SSLKEYLOGFILE
- * would make libcurl create a file as root and log the TLS keys of the
- * password exchange into it: never wanted, whoever set it. In a setuid
- * process the backend choice and proxy exceptions are not the user's
- * either. Done before the first curl_global_init(), which reads them.
+ * libcurl's own buffers (the request with the password, the receive buffer
+ * with the token) are freed with plain free(). These are the memory
+ * functions the module hands libcurl instead: the same glibc allocator, but
+ * every block is wiped before it goes back to the heap, and realloc never
+ * leaves a copy behind. libcurl takes them only if the module is the first
+ * to initialise libcurl in the process (curl_global_init_mem() changes
+ * nothing once libcurl is initialised, so nothing is half-installed), and
+ * keeps them until the process ends: the module is linked -z nodelete, so
+ * these functions stay mapped after libpam dlclose()s it.
  */
-static void
-scrub_environment(void)
+static int mem_fns_used;	/* set once libcurl calls them: they are in place */
+
+static void *
+mem_malloc(size_t n)
 {
-	unsetenv("SSLKEYLOGFILE");
-	if (getauxval(AT_SECURE) != 0 || getuid() != geteuid() || getgid() != getegid()) {
-		unsetenv("CURL_SSL_BACKEND");
-		unsetenv("NO_PROXY");
-		unsetenv("no_proxy");
+	__atomic_store_n(&mem_fns_used, 1, __ATOMIC_RELAXED);
+	return malloc(n);
+}
+
+static void *
+mem_calloc(size_t nmemb, size_t size)
+{
+	__atomic_store_n(&mem_fns_used, 1, __ATOMIC_RELAXED);
+	return calloc(nmemb, size);
+}
+
+static char *
+mem_strdup(const char *str)
+{
+	__atomic_store_n(&mem_fns_used, 1, __ATOMIC_RELAXED);
+	return strdup(str);
+}
+
+static void
+wipe_free(void *p)
+{
+	if (p == NULL)
+		return;
+	/* the whole block, not just what was asked for: the heap keeps it all */
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wipe_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return mem_malloc(n);
+	if (n == 0) {
+		wipe_free(p);	/* glibc's realloc(p, 0) frees too */
+		return NULL;
 	}
+	old = malloc_usable_size(p);
+	if (n <= old)
+		return p;	/* it fits: a shrink in place would free an unwiped tail */
+	q = malloc(n);
+	if (q == NULL)
+		return NULL;	/* as realloc: the old block stays valid */
+	memcpy(q, p, old);
+	wipe_free(p);
+	return q;
+}
+
+/*
+ * SSLKEYLOGFILE makes libcurl's OpenSSL backend fopen() the named file for
+ * appending at curl_global_init() (lib/vtls/keylog.c, Curl_tls_keylog_open,
+ * plain getenv(), even in setuid su or sudo), so root creates a file where
+ * the environment says, and then hands OpenSSL a callback that writes every
+ * TLS secret of the connection into it. No option stops the fopen(), and the
+ * environment belongs to the host, not to us: the module refuses to start
+ * libcurl while the variable is set, whoever set it.
+ * (CURL_SSL_BACKEND only matters to a multi-backend libcurl, which init
+ * refuses below; the proxy variables are overridden by CURLOPT_PROXY and
+ * CURLOPT_NOPROXY.)
+ */
+static enum alz_rc
+check_environment(const struct alz_log *lg)
+{
+	const char *v = getenv("SSLKEYLOGFILE");
+
+	/* libcurl ignores it when empty, as here */
+	if (v != NULL && v[0] != '\0') {
+		alz_log(lg, LOG_ERR, "SSLKEYLOGFILE is set in this process's environment: libcurl "
+			"would create that file as root and log this login's TLS keys to it; refusing "
+			"to start libcurl");
+		return ALZ_ERR_UNSAFE_ENV;
+	}
+	return ALZ_OK;
+}
+
+/*
+ * The OpenSSL functions the SSL_CTX callback needs, looked up at run time
+ * in libcurl's own dependencies (the libssl this libcurl uses, whatever
+ * other libssl the host may have loaded): the module itself links no
+ * libssl, so a process that never goes online never loads it for us.
+ */
+static void *
+libcurl_ssl_sym(const char *name)
+{
+	Dl_info di;
+	void *h, *sym;
+
+	if (dladdr((void *)curl_easy_init, &di) == 0 || di.dli_fname == NULL)
+		return NULL;
+	h = dlopen(di.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+	if (h == NULL)
+		return NULL;
+	sym = dlsym(h, name);
+	dlclose(h);	/* libcurl, and so the symbol, stays: the module holds it */
+	return sym;
+}
+
+/*
+ * Called by libcurl for each new TLS connection, after its own set-up and
+ * before the handshake. Two settings, or no connection:
+ * - no key log: libcurl installs its key-log callback when SSLKEYLOGFILE
+ *   was set at its initialisation, maybe by the host before us; removed.
+ * - SSL_OP_CLEANSE_PLAINTEXT (OpenSSL >= 3.0): the record layer wipes each
+ *   decrypted record once libcurl has copied it out, and wipes the read
+ *   buffer before freeing it; otherwise the token stays in freed memory.
+ */
+static CURLcode
+ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userdata)
+{
+	struct alz_http *h = userdata;
+	uint64_t (*set_options)(SSL_CTX *, uint64_t);
+	void (*set_keylog)(SSL_CTX *, SSL_CTX_keylog_cb_func);
+	SSL_CTX *ctx = ssl_ctx;
+
+	(void)curl;
+	*(void **)&set_options = libcurl_ssl_sym("SSL_CTX_set_options");
+	*(void **)&set_keylog = libcurl_ssl_sym("SSL_CTX_set_keylog_callback");
+	if (set_options == NULL || set_keylog == NULL) {
+		alz_log(h->lg, LOG_ERR, "libssl has no SSL_CTX_set_options or "
+			"SSL_CTX_set_keylog_callback (OpenSSL >= 3.0 needed): no connection");
+		h->tls_setup_failed = 1;
+		return CURLE_FAILED_INIT;
+	}
+	set_keylog(ctx, NULL);
+	if ((set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT) & SSL_OP_CLEANSE_PLAINTEXT) == 0) {
+		alz_log(h->lg, LOG_ERR, "libssl refused SSL_OP_CLEANSE_PLAINTEXT: no connection");
+		h->tls_setup_failed = 1;
+		return CURLE_FAILED_INIT;
+	}
+	return CURLE_OK;
+}
+
+/* The SSL_CTX callback speaks OpenSSL: any other TLS library's context would be misread. */
+static enum alz_rc
+check_tls_backend(const struct alz_log *lg)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (v == NULL || v->ssl_version == NULL || strncmp(v->ssl_version, "OpenSSL/", 8) != 0 ||
+	    (v->features & CURL_VERSION_MULTI_SSL) != 0) {
+		alz_log(lg, LOG_ERR, "libcurl's TLS library is %s, not OpenSSL alone; refusing to run",
+			v != NULL && v->ssl_version != NULL ? v->ssl_version : "none");
+		return ALZ_ERR_SYSTEM;
+	}
+	return ALZ_OK;
 }
 
 enum alz_rc
 alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz_log *lg)
 {
+	enum alz_rc rc;
 	CURL *c;
 
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
 	h->lg = lg;
+	rc = check_environment(lg);
+	if (rc != ALZ_OK)
+		return rc;
 	/*
 	 * Reference-counted and thread-safe in libcurl >= 7.84. We never call
 	 * curl_global_cleanup(): sshd or sudo may use libcurl themselves, and
 	 * tearing OpenSSL down inside someone else's process is not ours to do.
 	 */
-	scrub_environment();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, mem_malloc, wipe_free, wipe_realloc,
+				 mem_strdup, mem_calloc) != CURLE_OK) {
 		alz_log(lg, LOG_ERR, "curl_global_init failed");
 		return ALZ_ERR_SYSTEM;
 	}
+	rc = check_tls_backend(lg);
+	if (rc != ALZ_OK)
+		return rc;
 	c = curl_easy_init();
 	if (c == NULL)
 		return ALZ_ERR_NOMEM;
+	if (__atomic_load_n(&mem_fns_used, __ATOMIC_RELAXED) == 0)
+		alz_log(lg, LOG_DEBUG, "libcurl was initialised before the module: "
+			"its buffers are freed unwiped");
 
 	/* the libcurl security guide, option by option */
 	if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
@@ -142,7 +304,10 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ALZ_MAX_BODY) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms) != CURLE_OK) {
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms) != CURLE_OK ||
+	    /* no key log, plaintext wiped: or no connection */
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
 		alz_log(lg, LOG_ERR, "libcurl refused a security option; refusing to run");
 		curl_easy_cleanup(c);
 		return ALZ_ERR_SYSTEM;
@@ -349,6 +514,9 @@ alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
 	h->connections += new_conns;
 	out->elapsed_ms = (long)(total_us / 1000);
 	rc = classify(cc, os_errno, &out->body);
+	/* our own TLS set-up failed: a local fault, not an unreachable API */
+	if (rc != ALZ_OK && h->tls_setup_failed)
+		rc = ALZ_ERR_SYSTEM;
 	if (rc != ALZ_OK) {
 		alz_log(h->lg, LOG_DEBUG, "%s %s: %s (%s; errno %ld): %s", method, path,
 			curl_easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));

@@ -76,6 +76,7 @@ alz_pam_code(enum alz_rc rc)
 	case ALZ_ERR_TLS:
 	case ALZ_ERR_TLS_HANDSHAKE:
 	case ALZ_ERR_BAD_REPLY:
+	case ALZ_ERR_UNSAFE_ENV:
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
 	case ALZ_ERR_NOT_FOUND:
@@ -225,6 +226,7 @@ alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o)
 	case ALZ_ERR_TLS:
 	case ALZ_ERR_TLS_HANDSHAKE:
 	case ALZ_ERR_BAD_REPLY:
+	case ALZ_ERR_UNSAFE_ENV:
 		alz_pam_say(c, PAM_ERROR_MSG, "The authentication service is unavailable. Try again later.");
 		break;
 	default:

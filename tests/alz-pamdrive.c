@@ -1,19 +1,27 @@
 /*
  * alz-pamdrive.c - a pamtester-like driver over a real libpam, for tests, demo and benchmark.
  *
- * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...
+ * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...
  *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
  *       wait (print "WAITING", then read one line of standard input: a test
  *       holds a session open between two OPs this way)
  *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
  *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session and setcred/delcred
  *   -g  print getgroups() after setcred
+ *   -E  after pam_end, print the process's own VAR ("GETENV: VAR=value" or
+ *       "GETENV: VAR unset"): the host's environment is not the module's to edit
+ *   -c  be a host that uses libcurl too: load it before pam_start, and after
+ *       pam_end (libpam has dlclose()d the module) make and free an easy handle
+ *       ("CURL-AFTER: ok")   -C  the same, and curl_global_init() before pam_start
+ *   -K  with -C: then unset SSLKEYLOGFILE, as a host that logs its own TLS keys
+ *       would (libcurl keeps the file it opened at init)
  * Each prompt is answered with one line of standard input. Prints what the
  * module says ("PROMPT-OFF: ...", "ERROR: ...", "INFO: ...") and "OP: PAM_NAME".
  * Exits 0 when every OP returned PAM_SUCCESS.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +84,7 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 				goto fail;
 			line[strcspn(line, "\n")] = '\0';
 			r[i].resp = strdup(line);
+			explicit_bzero(line, cap);	/* as sshd and sudo wipe theirs */
 			if (r[i].resp == NULL)
 				goto fail;
 			break;
@@ -93,6 +102,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 	*resp = r;
 	return PAM_SUCCESS;
 fail:
+	if (line != NULL)
+		explicit_bzero(line, cap);
 	free(line);
 	for (i = 0; i < n; i++)
 		free(r[i].resp);
@@ -100,30 +111,82 @@ fail:
 	return PAM_CONV_ERR;
 }
 
+/* libcurl by dlopen: the driver itself links only libpam */
+static void *
+host_curl(int init, int drop_keylog)
+{
+	long (*global_init)(long);
+	void *h = dlopen("libcurl.so.4", RTLD_NOW);
+
+	if (h == NULL) {
+		printf("CURL-BEFORE: %s\n", dlerror());
+		return NULL;
+	}
+	if (init) {
+		*(void **)&global_init = dlsym(h, "curl_global_init");
+		if (global_init == NULL || global_init(3L /* CURL_GLOBAL_DEFAULT */) != 0)
+			printf("CURL-BEFORE: curl_global_init failed\n");
+		if (drop_keylog)
+			unsetenv("SSLKEYLOGFILE");
+	}
+	return h;
+}
+
+static void
+host_curl_after(void *h)
+{
+	void *(*easy_init)(void);
+	void (*easy_cleanup)(void *);
+	void *e;
+
+	*(void **)&easy_init = dlsym(h, "curl_easy_init");
+	*(void **)&easy_cleanup = dlsym(h, "curl_easy_cleanup");
+	if (easy_init == NULL || easy_cleanup == NULL) {
+		printf("CURL-AFTER: no symbols\n");
+		return;
+	}
+	/* the allocations go through whatever memory functions libcurl was given */
+	e = easy_init();
+	easy_cleanup(e);
+	printf("CURL-AFTER: %s\n", e != NULL ? "ok" : "curl_easy_init failed");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct pam_conv pc = { conv, NULL };
-	const char *confdir = NULL, *rhost = NULL;
+	const char *confdir = NULL, *rhost = NULL, *getenv_names[16];
 	pam_handle_t *pamh = NULL;
-	int opt, flags = 0, env = 0, groups = 0, all_ok = 1, ret, i;
+	void *curl = NULL;
+	int opt, flags = 0, env = 0, groups = 0, all_ok = 1, ret, i, ngetenv = 0, use_curl = 0;
+	int drop_keylog = 0;
 
 	/* "+": stop at the service name, so a user name may start with '-' */
-	while ((opt = getopt(argc, argv, "+d:r:seg")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:r:segcCKE:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 'r': rhost = optarg; break;
 		case 's': flags |= PAM_SILENT; break;
 		case 'e': env = 1; break;
 		case 'g': groups = 1; break;
+		case 'c': use_curl = 1; break;
+		case 'C': use_curl = 2; break;
+		case 'K': drop_keylog = 1; break;
+		case 'E':
+			if (ngetenv == (int)(sizeof(getenv_names) / sizeof(getenv_names[0])))
+				return 2;
+			getenv_names[ngetenv++] = optarg;
+			break;
 		default: return 2;
 		}
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] SERVICE USER OP...\n",
+		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...\n",
 			argv[0]);
 		return 2;
 	}
+	if (use_curl)
+		curl = host_curl(use_curl == 2, drop_keylog);
 	ret = pam_start_confdir(argv[optind], argv[optind + 1], &pc, confdir, &pamh);
 	if (ret != PAM_SUCCESS) {
 		printf("pam_start: %s\n", code_name(ret));
@@ -193,5 +256,15 @@ main(int argc, char **argv)
 			break;
 	}
 	pam_end(pamh, ret);
+	if (curl != NULL)
+		host_curl_after(curl);
+	for (i = 0; i < ngetenv; i++) {
+		const char *v = getenv(getenv_names[i]);
+
+		if (v != NULL)
+			printf("GETENV: %s=%s\n", getenv_names[i], v);
+		else
+			printf("GETENV: %s unset\n", getenv_names[i]);
+	}
 	return all_ok ? 0 : 1;
 }

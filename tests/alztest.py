@@ -282,6 +282,10 @@ class Bed:
     def tokens(self):
         return self.control("GET", "/tokens")
 
+    def next_tokens(self, tokens):
+        """The mock issues these tokens next, in order."""
+        self.control("POST", "/next-tokens", {"tokens": list(tokens)})
+
     def recorder(self):
         return self.control("GET", "/recorder")
 
@@ -330,10 +334,11 @@ class Bed:
         return d
 
     def pam(self, user, answers=(), ops=("authenticate",), conf=None, args="",
-            confdir=None, service="alz-test", rhost=None, silent=False, env=None, timeout=60):
+            confdir=None, service="alz-test", rhost=None, silent=False, env=None, timeout=60,
+            driver=None, driver_args=(), prefix=()):
         if confdir is None:
             confdir = self.service(conf or self.conf(), args=args, name=service)
-        cmd = WRAP + [DRIVER, "-d", confdir]
+        cmd = list(prefix) + WRAP + [driver or DRIVER, "-d", confdir] + list(driver_args)
         if rhost:
             cmd += ["-r", rhost]
         if silent:

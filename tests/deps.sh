@@ -11,7 +11,7 @@
 set -eu
 
 DEMO="build-essential autoconf automake libtool pkg-config
-libpam0g-dev libpam-modules libcurl4-openssl-dev libcjson-dev liboath-dev libcrypt-dev
+libpam0g-dev libpam-modules libcurl4-openssl-dev libssl-dev libcjson-dev liboath-dev libcrypt-dev
 python3 openssl util-linux mount ca-certificates"
 TESTS="curl openssh-server openssh-client sudo passwd python3-paramiko
 valgrind clang libclang-rt-14-dev strace

@@ -29,6 +29,8 @@ Listeners:
      GET  /stats                     {"connections": {...}, "requests": n}
      POST /users/<name> {fields}     add or replace a user
      GET  /tokens                    live tokens and their users
+     POST /next-tokens {"tokens": [...]}  issue these tokens next, in order (a test
+                                     that must know a token before the login)
      GET  /totp/<name>[?offset=N][&raw=1]  current TOTP code of a user
      GET  /health                    {"ok": true}
 
@@ -159,6 +161,7 @@ class State:
             # newest last; the current password counts as a recent one
             self.history = {n: [u["password"]] for n, u in users.items()}
             self.tokens = {}
+            self.next_tokens = []
             self.sessions = {}
             self.requests = collections.deque(maxlen=LOG_CAP)
             self.req_seq = 0
@@ -196,7 +199,9 @@ class State:
 
     # -- tokens ------------------------------------------------------------
     def issue_token(self, name, user):
-        token = secrets.token_urlsafe(32)          # 43 url-safe characters
+        with self.lock:
+            chosen = self.next_tokens.pop(0) if self.next_tokens else None
+        token = chosen or secrets.token_urlsafe(32)          # 43 url-safe characters
         now = time.time()
         info = {
             "userId": user["userId"], "userName": name,
@@ -796,6 +801,13 @@ class ControlHandler(BaseHandler):
                 return self.send_json(200, {"connections": conns, "requests": n})
             if cmd == "GET" and path == "/tokens":
                 return self.send_json(200, state.live_tokens())
+            if cmd == "POST" and path == "/next-tokens":
+                toks = req.get("tokens") if isinstance(req, dict) else None
+                if not isinstance(toks, list) or not all(isinstance(x, str) and x for x in toks):
+                    raise ValueError("tokens must be a list of non-empty strings")
+                with state.lock:
+                    state.next_tokens = list(toks)
+                return self.send_json(200, {"ok": True})
             if cmd == "GET" and path == "/health":
                 return self.send_json(200, {"ok": True})
             if cmd == "POST" and path.startswith("/users/"):

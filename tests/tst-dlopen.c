@@ -32,5 +32,10 @@ main(void)
 	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		tap_ok(dlsym(h, hidden[i]) == NULL, "does not export %s", hidden[i]);
 	dlclose(h);
+	/* libcurl keeps the module's memory functions (http.c): the module must stay mapped */
+	h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+	tap_ok(h != NULL, "still loaded after dlclose (-z nodelete)");
+	if (h != NULL)
+		dlclose(h);
 	return tap_done();
 }
