@@ -9,7 +9,7 @@
 #define ALZ_ERRORS(X) \
 	X(ALZ_OK,             "success") \
 	X(ALZ_SKIP,           "not a user this module handles") \
-	X(ALZ_ERR_NO_USER,    "no such local user") \
+	X(ALZ_ERR_NO_USER,    "no such local user, or a name no account can have") \
 	X(ALZ_ERR_NOMEM,      "out of memory") \
 	X(ALZ_ERR_CONFIG,     "configuration error") \
 	X(ALZ_ERR_INPUT,      "invalid input") \
@@ -18,6 +18,9 @@
 	X(ALZ_ERR_SYSTEM,     "system error") \
 	X(ALZ_ERR_NOT_FOUND,  "no such file or entry") \
 	X(ALZ_ERR_UNTRUSTED,  "a file or directory failed its owner, mode or type check") \
+	X(ALZ_ERR_NO_CACHE,   "the cache directory is missing or unsafe: no record is used") \
+	X(ALZ_ERR_BAD_RECORD, "a stored record is corrupt, another user's or of another format") \
+	X(ALZ_ERR_NO_WINDOW,  "no cached decision: outside the window, or nothing to check against") \
 	X(ALZ_ERR_UNSAFE_ENV, "the environment asks libcurl for what root must not do") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \

@@ -154,7 +154,7 @@ check_local(void *ctx, const char *code)
 	enum alz_rc rc;
 
 	rc = alz_totp_verify_local(l->cfg, l->user, code, l->owner, l->lg);
-	if (rc == ALZ_ERR_NO_USER) {
+	if (rc == ALZ_ERR_NOT_FOUND) {
 		alz_log(l->lg, LOG_NOTICE, "local TOTP required but no secret is enrolled");
 		rc = ALZ_ERR_DENIED;
 	}

@@ -156,7 +156,7 @@ alz_cache_lock(const struct alz_cache *c, const char *user, int *fd)
 
 	*fd = -1;
 	if (!c->usable)
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NO_CACHE;
 	rc = file_path(c, user, ".lock", path, sizeof(path));
 	if (rc != ALZ_OK)
 		return rc;
@@ -226,8 +226,12 @@ alz_cache_distrust(const struct alz_cache *c, const char *user, enum alz_mark m)
 	enum alz_rc rc = ALZ_ERR_SYSTEM;
 	int fd;
 
-	if (!c->usable || file_path(c, user, mark_suffix[m], path, sizeof(path)) != ALZ_OK)
-		return ALZ_ERR_NO_USER;
+	if (!c->usable)
+		return ALZ_ERR_NO_CACHE;
+	rc = file_path(c, user, mark_suffix[m], path, sizeof(path));
+	if (rc != ALZ_OK)
+		return rc;
+	rc = ALZ_ERR_SYSTEM;
 	/* no lock: it serves when the lock cannot be had; an empty file needs no free block */
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd >= 0) {
@@ -256,19 +260,20 @@ alz_cache_load(const struct alz_cache *c, const char *user, struct alz_record *r
 	enum alz_rc rc;
 
 	memset(r, 0, sizeof(*r));
-	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
-		return ALZ_ERR_NO_USER;
+	if (!c->usable)
+		return ALZ_ERR_NO_CACHE;
+	rc = file_path(c, user, ".json", path, sizeof(path));
+	if (rc != ALZ_OK)
+		return rc;
 	rc = alz_trust_read(path, &trust, ALZ_MAX_RECORD, false, &buf, &len, why);
-	if (rc == ALZ_ERR_NOT_FOUND)
-		return ALZ_ERR_NO_USER;
-	if (rc == ALZ_ERR_NOMEM)
+	if (rc == ALZ_ERR_NOT_FOUND || rc == ALZ_ERR_NOMEM)
 		return rc;
 	if (rc != ALZ_OK) {
 		alz_log(c->lg, LOG_ERR, "cache: %s is not a private regular file of root's within "
 			"%d bytes (%s); ignored", path, ALZ_MAX_RECORD, why);
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_UNTRUSTED;
 	}
-	rc = ALZ_ERR_NO_USER;
+	rc = ALZ_ERR_BAD_RECORD;
 	if (alz_record_from_json(buf, len, r) != ALZ_OK) {
 		alz_log(c->lg, LOG_ERR, "cache: %s is corrupt or of another format; ignored, "
 			"replaced at the next online login", path);
@@ -361,7 +366,7 @@ alz_cache_store(const struct alz_cache *c, const char *user, const struct alz_re
 
 	tmp[0] = '\0';
 	if (!c->usable)
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NO_CACHE;
 	rc = file_path(c, user, ".json", path, sizeof(path));
 	if (rc == ALZ_OK)
 		rc = file_path(c, user, ".json.tmp", tmp, sizeof(tmp));
@@ -440,7 +445,7 @@ alz_cache_update(const struct alz_cache *c, const char *user, bool create,
 		return rc;
 	existed = alz_cache_load(c, user, &r) == ALZ_OK;	/* zeroed when not */
 	if (!existed && !create) {
-		rc = ALZ_ERR_NO_USER;
+		rc = ALZ_ERR_NOT_FOUND;
 		goto out;
 	}
 	rc = edit(&r, existed, ctx);
@@ -467,8 +472,11 @@ alz_cache_remove(const struct alz_cache *c, const char *user)
 	size_t i;
 	int lock = -1;
 
-	if (!c->usable || file_path(c, user, ".json", path, sizeof(path)) != ALZ_OK)
-		return ALZ_ERR_NO_USER;
+	if (!c->usable)
+		return ALZ_ERR_NO_CACHE;
+	rc = file_path(c, user, ".json", path, sizeof(path));
+	if (rc != ALZ_OK)
+		return rc;
 	/* under the lock: no writer of this user puts the record back behind us */
 	rc = alz_cache_lock(c, user, &lock);
 	if (rc != ALZ_OK)
@@ -540,7 +548,7 @@ alz_cache_each(const struct alz_cache *c, void (*fn)(void *ctx, const char *user
 	int n, i;
 
 	if (!c->usable)
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NO_CACHE;
 	n = scandir(c->cfg->cache_dir, &list, NULL, by_name);
 	if (n < 0)
 		return ALZ_ERR_SYSTEM;

@@ -325,7 +325,7 @@ update_record(const struct alz_cache *cache, struct update_ctx *u, enum update w
 
 	u->what = what;
 	if (!cache->usable)
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NO_CACHE;
 	/* hash before taking the lock: it is the slow part */
 	if (what == UPD_ONLINE && password != NULL &&
 	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
@@ -349,7 +349,7 @@ remember(const struct alz_cache *cache, struct update_ctx *u, enum update what,
 {
 	enum alz_rc rc = update_record(cache, u, what, NULL, NULL);
 
-	if (rc == ALZ_OK || (rc == ALZ_ERR_NO_USER && what != UPD_REVOKE) || !cache->usable)
+	if (rc == ALZ_OK || (rc == ALZ_ERR_NOT_FOUND && what != UPD_REVOKE) || !cache->usable)
 		return;
 	alz_log(u->lg, LOG_WARNING, "cache: the record could not be updated after the API's answer "
 		"(%s); marking it %s", alz_rc_name(rc),
@@ -406,7 +406,7 @@ try_cached(const struct alz_config *cfg, const struct alz_record *r, const char 
 {
 	if (!within(r->online_at, cfg->cached_auth_timeout, now) || r->verifier == NULL ||
 	    r->user_type == ALZ_UT_UNKNOWN || !one_factor_ok(cfg, r))
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NO_WINDOW;
 	/* a mismatch goes online once, never straight to a failure */
 	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
 }
@@ -485,7 +485,7 @@ try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct al
 	rc = update_record(cache, u, UPD_OFFLINE, NULL, rec);
 	if (rc == ALZ_OK)
 		u->reserved = 0;	/* the throttle's count was taken back in the same write */
-	if (rc == ALZ_ERR_NO_USER) {
+	if (rc == ALZ_ERR_NOT_FOUND || rc == ALZ_ERR_NO_CACHE) {
 		alz_log(u->lg, LOG_NOTICE, "offline: no cached record for this user; refused");
 		return outage;
 	}

@@ -80,6 +80,9 @@ alz_pam_code(enum alz_rc rc)
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
 	case ALZ_ERR_NOT_FOUND:
+	case ALZ_ERR_NO_CACHE:
+	case ALZ_ERR_BAD_RECORD:
+	case ALZ_ERR_NO_WINDOW:
 	case ALZ_ERR_INPUT:
 	case ALZ_ERR_WRONG_CLIENT:
 	case ALZ_ERR_DENIED:

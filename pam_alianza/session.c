@@ -81,7 +81,7 @@ release_edit(struct alz_record *r, bool existed, void *ctx)
 		/* dropped from the record whether or not the logout then succeeds */
 		return ALZ_OK;
 	}
-	return ALZ_ERR_NO_USER;
+	return ALZ_ERR_NOT_FOUND;	/* no such session: closed already, or never ours */
 }
 
 enum alz_rc
@@ -92,7 +92,7 @@ alz_session_release(const struct alz_cache *c, const char *user, const char *id,
 
 	*token = NULL;
 	if (id == NULL || strlen(id) != ALZ_SESSION_ID_LEN)
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_INPUT;
 	rc = alz_cache_update(c, user, false, release_edit, &rel, NULL);
 	if (rc != ALZ_OK) {
 		alz_secret_free(rel.token);	/* taken, but the record could not be stored */

@@ -99,7 +99,7 @@ alz_totp_verify_local(const struct alz_config *cfg, const char *user, const char
 	switch (rc) {
 	case OATH_UNKNOWN_USER:
 		alz_log(lg, LOG_NOTICE, "%s: no local TOTP secret for this user", file);
-		return ALZ_ERR_NO_USER;
+		return ALZ_ERR_NOT_FOUND;
 	case OATH_REPLAYED_OTP:
 		alz_log(lg, LOG_NOTICE, "local TOTP: code already used (replay refused)");
 		return ALZ_ERR_2FA_INVALID;

@@ -992,17 +992,17 @@ test_trust(void)
 	/* an unusable cache behaves as if there were none, and writes nothing */
 	open_cache(&cfg, &c, T "/shared", 0);
 	full_record(&r, "alice");
-	tap_ok(alz_cache_store(&c, "alice", &r) == ALZ_ERR_NO_USER && dir_count(T "/shared", NULL) == 0,
+	tap_ok(alz_cache_store(&c, "alice", &r) == ALZ_ERR_NO_CACHE && dir_count(T "/shared", NULL) == 0,
 	       "unusable cache: store refused, nothing written");
 	alz_record_free(&r);
 	write_file(T "/shared/u.alice.json", "{}", 2, 0600);	/* even a file there is not read */
 	memset(&r, 0xa5, sizeof(r));
-	tap_ok(alz_cache_load(&c, "alice", &r) == ALZ_ERR_NO_USER && is_zeroed(&r),
-	       "unusable cache: load gives ALZ_ERR_NO_USER");
+	tap_ok(alz_cache_load(&c, "alice", &r) == ALZ_ERR_NO_CACHE && is_zeroed(&r),
+	       "unusable cache: load gives ALZ_ERR_NO_CACHE");
 	unlink(T "/shared/u.alice.json");
-	tap_ok(alz_cache_lock(&c, "alice", &fd) == ALZ_ERR_NO_USER && fd == -1 &&
+	tap_ok(alz_cache_lock(&c, "alice", &fd) == ALZ_ERR_NO_CACHE && fd == -1 &&
 	       dir_count(T "/shared", NULL) == 0, "unusable cache: no lock taken, no lock file");
-	tap_ok(alz_cache_remove(&c, "alice") == ALZ_ERR_NO_USER, "unusable cache: remove refused");
+	tap_ok(alz_cache_remove(&c, "alice") == ALZ_ERR_NO_CACHE, "unusable cache: remove refused");
 	alz_config_free(&cfg);
 }
 
@@ -1261,8 +1261,8 @@ test_records_on_disk(void)
 	       "records: no *.tmp* file left, only the record in the dir");
 	logbuf[0] = '\0';
 	memset(&b, 0xa5, sizeof(b));
-	tap_ok(alz_cache_load(&c, "nobody", &b) == ALZ_ERR_NO_USER && is_zeroed(&b) && logbuf[0] == '\0',
-	       "records: no record is ALZ_ERR_NO_USER, quietly");
+	tap_ok(alz_cache_load(&c, "nobody", &b) == ALZ_ERR_NOT_FOUND && is_zeroed(&b) && logbuf[0] == '\0',
+	       "records: no record is ALZ_ERR_NOT_FOUND, quietly");
 	test_stale_temp(&c, &a);
 	test_markers(&c, &a);
 	alz_record_free(&a);
@@ -1277,7 +1277,7 @@ test_records_on_disk(void)
 		show_log();
 	alz_record_free(&b);
 
-	/* every way a record can be untrustworthy: NO_USER, logged with the path and why */
+	/* every way a record can be untrustworthy: UNTRUSTED (the file) or BAD_RECORD (its text), logged */
 	for (i = 0; i < sizeof(tamper_cases) / sizeof(tamper_cases[0]); i++) {
 		const struct tamper_case *t = &tamper_cases[i];
 		bool ok;
@@ -1294,7 +1294,9 @@ test_records_on_disk(void)
 		logbuf[0] = '\0';
 		memset(&b, 0xa5, sizeof(b));
 		rc = alz_cache_load(&c, "tamper", &b);
-		ok = rc == ALZ_ERR_NO_USER && is_zeroed(&b) && logged(TAMPER) && logged(t->why);
+		ok = rc == (strstr(t->why, "not a private regular file") != NULL ||
+			    strstr(t->why, "symlink") != NULL ? ALZ_ERR_UNTRUSTED : ALZ_ERR_BAD_RECORD) &&
+		     is_zeroed(&b) && logged(TAMPER) && logged(t->why);
 		tap_ok(ok, "records: refused and logged: %s (%s)", t->name, alz_rc_name(rc));
 		if (!ok)
 			show_log();
@@ -1307,7 +1309,7 @@ test_records_on_disk(void)
 	/* a corrupt record is replaced by the next store */
 	write_file(TAMPER, "{\"version\":1,", 13, 0600);
 	logbuf[0] = '\0';
-	tap_ok(alz_cache_load(&c, "tamper", &b) == ALZ_ERR_NO_USER && logged("corrupt"),
+	tap_ok(alz_cache_load(&c, "tamper", &b) == ALZ_ERR_BAD_RECORD && logged("corrupt"),
 	       "records: corrupt record refused and logged");
 	full_record(&a, "tamper");
 	tap_ok(alz_cache_store(&c, "tamper", &a) == ALZ_OK && alz_cache_load(&c, "tamper", &b) == ALZ_OK &&
@@ -1319,7 +1321,7 @@ test_records_on_disk(void)
 	if (rename(REC "/u.alice.json", REC "/u.%41lice.json") != 0)
 		die("rename");
 	logbuf[0] = '\0';
-	tap_ok(alz_cache_load(&c, "Alice", &b) == ALZ_ERR_NO_USER && logged("belongs to another user"),
+	tap_ok(alz_cache_load(&c, "Alice", &b) == ALZ_ERR_BAD_RECORD && logged("belongs to another user"),
 	       "records: alice's record renamed to Alice's file is refused");
 
 	/* remove */
@@ -1330,7 +1332,7 @@ test_records_on_disk(void)
 			die("alz_cache_lock");
 		alz_cache_unlock(fd);
 		tap_ok(alz_cache_remove(&c, "tamper") == ALZ_OK && !exists(TAMPER) &&
-		       !exists(REC "/u.tamper.lock") && alz_cache_load(&c, "tamper", &b) == ALZ_ERR_NO_USER,
+		       !exists(REC "/u.tamper.lock") && alz_cache_load(&c, "tamper", &b) == ALZ_ERR_NOT_FOUND,
 		       "records: remove deletes the record and its lock file");
 		tap_ok(alz_cache_remove(&c, "tamper") == ALZ_OK, "records: removing nothing is fine");
 	}

@@ -126,8 +126,8 @@ main(void)
 	alz_config_set(&cfg, "local_totp_window", "1", "test", 0, NULL);
 
 	write_users(path, "HOTP/T30 alice - " SECRET_HEX "\n", 0600);
-	tap_ok(alz_totp_verify_local(&cfg, "bob", now_code, geteuid(), &lg) == ALZ_ERR_NO_USER,
-	       "user without a secret: ALZ_ERR_NO_USER");
+	tap_ok(alz_totp_verify_local(&cfg, "bob", now_code, geteuid(), &lg) == ALZ_ERR_NOT_FOUND,
+	       "user without a secret: ALZ_ERR_NOT_FOUND");
 	tap_ok(alz_totp_verify_local(&cfg, "alice", "12345", geteuid(), &lg) == ALZ_ERR_2FA_INVALID,
 	       "malformed code refused before liboath");
 	write_users(path, "HOTP/T30 alice - " SECRET_HEX "\n", 0640);
