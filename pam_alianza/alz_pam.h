@@ -39,8 +39,18 @@ struct alz_pam_facts {
 	char user_id[ALZ_MAX_FACT + 1];
 };
 
-/* The one place where an outcome becomes a PAM return code (chauthtok has its own words). */
-int alz_pam_code_for(enum alz_rc rc, bool chauthtok);
+/* The management groups, for the words each phase's manual page uses. */
+enum alz_pam_phase {
+	ALZ_PHASE_AUTH,
+	ALZ_PHASE_SETCRED,
+	ALZ_PHASE_ACCOUNT,
+	ALZ_PHASE_SESSION,
+	ALZ_PHASE_CHAUTHTOK,
+};
+
+/* The one place where an outcome becomes a PAM return code, for every phase. */
+int alz_pam_code_for(enum alz_rc rc, enum alz_pam_phase phase);
+/* alz_pam_code_for(rc, ALZ_PHASE_AUTH) */
 int alz_pam_code(enum alz_rc rc);
 
 /* Defaults, then the file, then "key=value" arguments; PAM_SUCCESS or the code to return. */
@@ -63,8 +73,8 @@ enum alz_rc alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char
 /* Make PW_NAME (what NSS answered) the user every later step keys by. */
 enum alz_rc alz_pam_user_key(struct alz_pam_ctx *c, const char *pw_name);
 
-/* The host's policy with the user's short reason and the log's full one. */
-int alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase,
+/* The host's policy with the user's short reason and the log's full one: ALZ_OK or why not. */
+enum alz_rc alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase,
 		  enum alz_user_type type, const char *partition_id);
 
 /* This process's authentication's facts, else the record's if fresh; false: none. */

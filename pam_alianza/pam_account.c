@@ -39,7 +39,7 @@ refused(struct alz_pam_ctx *c, const char *user_log)
 	memset(&o, 0, sizeof(o));
 	o.rc = why;
 	alz_pam_explain(c, &o);
-	ret = alz_pam_code(why);
+	ret = alz_pam_code_for(why, ALZ_PHASE_ACCOUNT);
 	return ret == PAM_SUCCESS || ret == PAM_IGNORE ? PAM_PERM_DENIED : ret;
 }
 
@@ -72,7 +72,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			alz_pam_say(&c, PAM_ERROR_MSG, "Access denied: log in with your Alianza password first.");
 		goto out;
 	}
-	ret = alz_pam_allow(&c, user_log, "account", f.user_type, f.partition_id);
+	ret = alz_pam_code_for(alz_pam_allow(&c, user_log, "account", f.user_type, f.partition_id),
+			       ALZ_PHASE_ACCOUNT);
 	if (ret == PAM_SUCCESS)
 		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s facts=%s result=allowed",
 			c.service, user_log, alz_user_type_name(f.user_type), source);

@@ -124,7 +124,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	facts = calloc(1, sizeof(*facts));
 	if (facts == NULL) {
-		ret = PAM_BUF_ERR;
+		ret = alz_pam_code(ALZ_ERR_NOMEM);
 		goto out;
 	}
 	facts->user_type = res.user_type;
@@ -185,7 +185,7 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		"setcred service=%s user=%s type=%s groups_added=%d result=%s", c.service, user_log,
 		alz_user_type_name(f.user_type), added, rc == ALZ_OK ? "ok" : alz_rc_name(rc));
 	if (rc != ALZ_OK)
-		ret = PAM_CRED_ERR;
+		ret = alz_pam_code_for(rc, ALZ_PHASE_SETCRED);
 	else if (added > 0)
 		ret = PAM_SUCCESS;
 out:

@@ -27,24 +27,65 @@ pam_sink(void *ctx, int prio, const char *fmt, va_list ap)
 	pam_vsyslog((pam_handle_t *)ctx, prio, fmt, ap);
 }
 
-/* The one place where an outcome becomes a PAM return code. */
-int
-alz_pam_code_for(enum alz_rc rc, bool chauthtok)
-{
-	int ret;
+static int auth_code(enum alz_rc rc);
 
-	/* pam_sm_chauthtok(3) has its own words: a wrong current password, a failed change */
-	if (chauthtok && rc == ALZ_ERR_DENIED)
-		return PAM_AUTHTOK_RECOVERY_ERR;
-	ret = alz_pam_code(rc);
-	if (chauthtok && (ret == PAM_AUTH_ERR || ret == PAM_AUTHINFO_UNAVAIL))
-		return PAM_AUTHTOK_ERR;
-	return ret;
+#define ANY_RC ALZ_RC_COUNT	/* a row for every outcome */
+#define ANY_FAILURE (-1)	/* a row for every failing PAM code of the auth vocabulary */
+
+/*
+ * Where a phase's manual page has its own word for an outcome
+ * (pam_sm_chauthtok(3), pam_sm_setcred(3), pam_sm_open_session(3),
+ * pam_sm_acct_mgmt(3)): rows, first match wins. Anything no row names
+ * keeps its authentication code.
+ */
+static const struct {
+	enum alz_pam_phase phase;
+	enum alz_rc rc;		/* ANY_RC, or this outcome only */
+	int from;		/* ANY_FAILURE, or this auth code only */
+	int to;
+} phase_words[] = {
+	{ ALZ_PHASE_CHAUTHTOK, ALZ_ERR_DENIED, ANY_FAILURE, PAM_AUTHTOK_RECOVERY_ERR },
+	{ ALZ_PHASE_CHAUTHTOK, ANY_RC, PAM_AUTH_ERR, PAM_AUTHTOK_ERR },
+	{ ALZ_PHASE_CHAUTHTOK, ANY_RC, PAM_AUTHINFO_UNAVAIL, PAM_AUTHTOK_ERR },
+	{ ALZ_PHASE_ACCOUNT, ANY_RC, PAM_AUTH_ERR, PAM_PERM_DENIED },
+	{ ALZ_PHASE_ACCOUNT, ANY_RC, PAM_AUTHINFO_UNAVAIL, PAM_PERM_DENIED },
+	{ ALZ_PHASE_SETCRED, ANY_RC, ANY_FAILURE, PAM_CRED_ERR },
+	{ ALZ_PHASE_SESSION, ANY_RC, ANY_FAILURE, PAM_SESSION_ERR },
+};
+
+static bool
+failing(int code)
+{
+	return code != PAM_SUCCESS && code != PAM_IGNORE && code != PAM_BUF_ERR &&
+	       code != PAM_CONV_ERR;
 }
 
-/* The authentication vocabulary; alz_pam_code_for() adapts it for chauthtok. */
+/* The one place where an outcome becomes a PAM return code, for every phase. */
+int
+alz_pam_code_for(enum alz_rc rc, enum alz_pam_phase phase)
+{
+	int code = auth_code(rc);
+	size_t i;
+
+	for (i = 0; i < sizeof(phase_words) / sizeof(phase_words[0]); i++) {
+		if (phase_words[i].phase != phase ||
+		    (phase_words[i].rc != ANY_RC && phase_words[i].rc != rc) || !failing(code) ||
+		    (phase_words[i].from != ANY_FAILURE && phase_words[i].from != code))
+			continue;
+		return phase_words[i].to;
+	}
+	return code;
+}
+
 int
 alz_pam_code(enum alz_rc rc)
+{
+	return alz_pam_code_for(rc, ALZ_PHASE_AUTH);
+}
+
+/* The authentication vocabulary, which the other phases adapt above. */
+static int
+auth_code(enum alz_rc rc)
 {
 	switch (rc) {
 	case ALZ_OK:
@@ -355,13 +396,13 @@ alz_pam_phase_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int arg
 	if (gate != ALZ_OK) {
 		/* not ours (root, system account) or not local: leave it to other modules */
 		alz_pam_ctx_free(c);
-		return gate == ALZ_ERR_SYSTEM ? PAM_SERVICE_ERR : PAM_IGNORE;
+		return gate == ALZ_ERR_SYSTEM ? alz_pam_code(gate) : PAM_IGNORE;
 	}
 	return PAM_SUCCESS;
 }
 
 /* Policy check with the user's short reason and the full one in the log. */
-int
+enum alz_rc
 alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
       const char *partition_id)
 {
@@ -375,13 +416,13 @@ alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, en
 		if (alz_list_has(c->cfg.allowed_partitions, "*"))
 			alz_log(&c->lg, LOG_WARNING, "allowed_partitions = *: users of every tenant "
 				"of the API may log in here");
-		return PAM_SUCCESS;
+		return ALZ_OK;
 	}
 	alz_pam_say(c, PAM_ERROR_MSG, "%s", msg);
 	alz_log(&c->lg, LOG_NOTICE, "%s service=%s user=%s type=%s partition=%s result=denied "
 		"reason=%s", phase, c->service, user_log, alz_user_type_name(type),
 		part_log[0] != '\0' ? part_log : "-", reason);
-	return PAM_PERM_DENIED;
+	return rc;
 }
 
 /*

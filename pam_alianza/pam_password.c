@@ -64,7 +64,7 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		alz_pam_say(&c, PAM_ERROR_MSG, "%s", msg);
 		alz_log(&c.lg, LOG_NOTICE, "chauthtok service=%s user=%s result=local-policy "
 			"(no request sent): %s", c.service, user_log, msg);
-		ret = alz_pam_code_for(rc, true);
+		ret = alz_pam_code_for(rc, ALZ_PHASE_CHAUTHTOK);
 		pam_set_item(pamh, PAM_AUTHTOK, NULL);	/* let the application ask again */
 		goto out;
 	}
@@ -88,7 +88,7 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		alz_pam_explain(&c, &o);
 		break;
 	}
-	ret = alz_pam_code_for(rc, true);
+	ret = alz_pam_code_for(rc, ALZ_PHASE_CHAUTHTOK);
 out:
 	alz_outcome_free(&o);
 	alz_pam_ctx_free(&c);

@@ -55,6 +55,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct alz_pam_ctx c;
 	const char *source = NULL;
 	char user_log[80], *id = NULL;
+	enum alz_rc rc;
 	bool claimed;
 	int ret;
 
@@ -72,14 +73,15 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_IGNORE;
 		goto out;
 	}
-	if (alz_pam_allow(&c, user_log, "session open", f.user_type, f.partition_id) != PAM_SUCCESS) {
+	rc = alz_pam_allow(&c, user_log, "session open", f.user_type, f.partition_id);
+	if (rc != ALZ_OK) {
 		/* fail closed: the stack's account phase may not be ours */
-		ret = PAM_SESSION_ERR;
+		ret = alz_pam_code_for(rc, ALZ_PHASE_SESSION);
 		goto out;
 	}
 	id = calloc(1, ALZ_SESSION_ID_LEN + 1);
 	if (id == NULL) {
-		ret = PAM_BUF_ERR;
+		ret = alz_pam_code_for(ALZ_ERR_NOMEM, ALZ_PHASE_SESSION);
 		goto out;
 	}
 	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
