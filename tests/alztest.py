@@ -169,7 +169,8 @@ class Result:
         return [l[len(prefix):] for l in self.out.splitlines() if l.startswith(prefix)]
 
     def __repr__(self):
-        return "elapsed=%.3f\n%s\nstderr:\n%s" % (self.elapsed, self.out, self.err)
+        mod = "" if self.codes == self.stack_codes else "module's codes: %s\n" % self.codes
+        return "elapsed=%.3f\n%s%s\nstderr:\n%s" % (self.elapsed, mod, self.out, self.err)
 
 
 class Bed:
@@ -378,7 +379,8 @@ class Bed:
         os.makedirs(d, exist_ok=True)
         mod = "%s conf=%s %s" % (MODULE, conf, args)
         if stack is None:
-            # default=die returns the module's own code; pam_echo marks an IGNORE
+            # default=die returns the module's own code; pam_echo marks an IGNORE (in
+            # chauthtok only in its first pass: pam_exec marks one in the second)
             stack = ("auth [success=done ignore=ignore default=die] {mod}\n"
                      "auth requisite pam_echo.so MODULE-IGNORED\n"
                      "auth required pam_deny.so\n"
@@ -386,7 +388,10 @@ class Bed:
                      "account requisite pam_echo.so MODULE-IGNORED\n"
                      "account required pam_deny.so\n"
                      "session required {mod}\n"
-                     "password required {mod}\n")
+                     "password [success=done ignore=ignore default=die] {mod}\n"
+                     "password requisite pam_echo.so MODULE-IGNORED\n"
+                     "password requisite pam_exec.so quiet stdout /bin/echo MODULE-IGNORED\n"
+                     "password required pam_deny.so\n")
         with open(os.path.join(d, name), "w") as f:
             f.write(stack.format(mod=mod))
         with open(os.path.join(d, "other"), "w") as f:
