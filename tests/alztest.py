@@ -9,6 +9,7 @@ import atexit
 import base64
 import http.client
 import json
+import math
 import os
 import pwd
 import shutil
@@ -29,8 +30,35 @@ PYTHON = "/usr/bin/python3"
 # ALZ_SANITIZED=1: the build has ASan/UBSan (sshd and sudo cannot load it).
 WRAP = os.environ.get("ALZ_WRAP", "").split()
 SANITIZED = os.environ.get("ALZ_SANITIZED") == "1"
-# deadlines measured from outside stretch under valgrind
-TIME_SCALE = 8.0 if WRAP else 1.0
+# Deadlines stretch under valgrind (a TLS handshake ~20x slower) and the sanitizers;
+# ALZ_TIME_SCALE overrides. secs() scales a deadline given to the module, bound() is
+# how long a run that must end at such a deadline may take, seen from outside.
+TIME_SCALE = float(os.environ.get("ALZ_TIME_SCALE") or (8.0 if WRAP else 2.0 if SANITIZED else 1.0))
+
+
+def secs(n):
+    """N seconds of module deadline (connect_timeout, timeout), scaled, whole seconds."""
+    return max(1, int(math.ceil(n * TIME_SCALE)))
+
+
+# Seconds a driver run may take beyond the deadline it ends at: starting the driver, TLS and
+# waiting for a CPU. Measured under valgrind beside stress-ng --cpu 2 on 2 cores: a run that
+# waits for nothing took up to 25 s there (1-2 s idle), so 8 s a unit of TIME_SCALE is about
+# 2.5x the worst seen; what a bound must catch is a wait for a stalled server (the mock's
+# stalls are longer than any bound: HANG_LIMIT 120 s, a drip of minutes, slow delays past it).
+SLACK = 8.0 * TIME_SCALE
+
+
+def bound(deadline):
+    """Wall-clock bound of a run that ends at DEADLINE (seconds, already scaled)."""
+    return deadline + SLACK
+
+
+# The mock's TLS handshake timeout (a stalled client must not hold a thread forever): longer
+# than any deadline a test gives the module, so the mock never cuts a slow handshake short.
+MOCK_HANDSHAKE_TIMEOUT = 60 * TIME_SCALE
+# The default service's marker line: the module returned PAM_IGNORE (see Bed.service).
+IGNORED = "INFO: MODULE-IGNORED"
 TOOL_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 # Local test accounts: name -> uid (the mock's users.json holds their API side).
@@ -119,27 +147,43 @@ class Syslog:
 
 # ---------------------------------------------------------------- the bed
 class Result:
+    """A driver run. codes[op] is the module's own code: in the default stack a PAM_IGNORE
+    falls through to pam_deny, whose PAM_AUTH_ERR would look like the module's refusal, so
+    an op whose result follows the IGNORED marker (a stack's pam_echo line right after the
+    module, pam_deny after it) reads PAM_IGNORE; stack_codes keeps what libpam returned.
+    pam_echo keeps quiet under PAM_SILENT: there the two cannot be told apart."""
+
     def __init__(self, proc, elapsed, ops):
         self.out = proc.stdout
         self.err = proc.stderr
         self.elapsed = elapsed
         self.codes = {}
+        self.stack_codes = {}
+        ignored = False
         for line in self.out.splitlines():
+            if line == IGNORED:
+                ignored = True
+                continue
             for op in ops:
                 if line.startswith(op + ": "):
-                    self.codes[op] = line.split(": ", 1)[1]
+                    code = line.split(": ", 1)[1]
+                    self.stack_codes[op] = code
+                    self.codes[op] = "PAM_IGNORE" if ignored else code
+                    ignored = False
         self.code = self.codes.get(ops[0], "NONE") if ops else "NONE"
 
     def lines(self, prefix):
         return [l[len(prefix):] for l in self.out.splitlines() if l.startswith(prefix)]
 
     def __repr__(self):
-        return "elapsed=%.3f\n%s\nstderr:\n%s" % (self.elapsed, self.out, self.err)
+        mod = "" if self.codes == self.stack_codes else "module's codes: %s\n" % self.codes
+        return "elapsed=%.3f\n%s%s\nstderr:\n%s" % (self.elapsed, mod, self.out, self.err)
 
 
 class Bed:
-    def __init__(self):
+    def __init__(self, handshake_timeout=MOCK_HANDSHAKE_TIMEOUT):
         enter_namespace()
+        self.handshake_timeout = handshake_timeout
         os.makedirs(os.path.join(BUILDDIR, "tests", "tmp"), exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix="bed-", dir=os.path.join(BUILDDIR, "tests", "tmp"))
         os.chmod(self.tmp, 0o755)
@@ -153,6 +197,11 @@ class Bed:
         # wherever the checkout lives: a namespace-private tmpfs on /mnt
         run(["mount", "-t", "tmpfs", "-o", "mode=755,size=64m", "tmpfs", "/mnt"])
         self.cache = "/mnt/alz-cache"
+        # what an unprivileged uid must read or run: /mnt is world-traversable wherever the
+        # checkout lives (a checkout under /root, 0700, is not)
+        self.public = "/mnt/alz-public"
+        os.makedirs(self.public, mode=0o755)
+        os.chmod(self.public, 0o755)
         self.runs = 0
         self.tool_errors = []
         self.mock = None
@@ -213,7 +262,8 @@ class Bed:
         self.mock = subprocess.Popen(
             [PYTHON, os.path.join(SRCDIR, "tests", "mock_api.py"), "--certs", self.certs,
              "--users", os.path.join(SRCDIR, "tests", "fixtures", "users.json"),
-             "--ports-file", ports], stdout=self.mock_log, stderr=self.mock_log)
+             "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout)],
+            stdout=self.mock_log, stderr=self.mock_log)
         deadline = time.time() + 10
         while not os.path.exists(ports):
             if time.time() > deadline or self.mock.poll() is not None:
@@ -273,6 +323,21 @@ class Bed:
             out.append(r)
         return out
 
+    def asked(self, user, path="/v2/authorize", method=None):
+        """How many API calls the mock saw whose JSON body names USER (userName), to PATH
+        (None: any path), with METHOD (None: any): proof that the module itself asked."""
+        n = 0
+        for r in self.api_requests():
+            if (path is not None and r["path"] != path) or (method is not None and r["method"] != method):
+                continue
+            try:
+                body = json.loads(r["body"].decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                continue
+            if isinstance(body, dict) and body.get("userName") == user:
+                n += 1
+        return n
+
     def add_api_user(self, name, password, user_type="ACCOUNT_USER", partition="p-main", **kw):
         body = {"password": password, "userType": user_type, "partitionId": partition,
                 "partitionName": "Main Co", "userId": "u-" + name}
@@ -298,7 +363,7 @@ class Bed:
         self.nconf += 1
         # valgrind makes a TLS handshake ~20x slower: stretch the default deadlines
         values = {"base_url": self.url(), "ca_file": self.ca,
-                  "connect_timeout": str(int(2 * TIME_SCALE)), "timeout": str(int(3 * TIME_SCALE)),
+                  "connect_timeout": str(secs(2)), "timeout": str(secs(3)),
                   "debug": "yes", "cache_dir": self.cache,
                   "allowed_partitions": "p-main"}
         values.update({k: str(v) for k, v in keys.items() if v is not None})
@@ -311,13 +376,22 @@ class Bed:
         os.chmod(path, mode)
         return path
 
+    def public_copy(self, src, mode=None):
+        """A copy of SRC in the world-traversable self.public (same name, MODE or SRC's),
+        for runs as an unprivileged uid; returns its path."""
+        dst = os.path.join(self.public, os.path.basename(src))
+        shutil.copyfile(src, dst)
+        os.chmod(dst, mode if mode is not None else os.stat(src).st_mode & 0o7777)
+        return dst
+
     def service(self, conf, args="", name="alz-test", stack=None):
         """A PAM service file using the built module; returns the confdir."""
         d = os.path.join(self.tmp, "pam.d-%d" % self.nconf)
         os.makedirs(d, exist_ok=True)
         mod = "%s conf=%s %s" % (MODULE, conf, args)
         if stack is None:
-            # default=die returns the module's own code; pam_echo marks an IGNORE
+            # default=die returns the module's own code; pam_echo marks an IGNORE (in
+            # chauthtok only in its first pass: pam_exec marks one in the second)
             stack = ("auth [success=done ignore=ignore default=die] {mod}\n"
                      "auth requisite pam_echo.so MODULE-IGNORED\n"
                      "auth required pam_deny.so\n"
@@ -325,7 +399,10 @@ class Bed:
                      "account requisite pam_echo.so MODULE-IGNORED\n"
                      "account required pam_deny.so\n"
                      "session required {mod}\n"
-                     "password required {mod}\n")
+                     "password [success=done ignore=ignore default=die] {mod}\n"
+                     "password requisite pam_echo.so MODULE-IGNORED\n"
+                     "password requisite pam_exec.so quiet stdout /bin/echo MODULE-IGNORED\n"
+                     "password required pam_deny.so\n")
         with open(os.path.join(d, name), "w") as f:
             f.write(stack.format(mod=mod))
         with open(os.path.join(d, "other"), "w") as f:
