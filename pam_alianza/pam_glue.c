@@ -260,21 +260,12 @@ alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o)
 		else
 			alz_pam_say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
 		break;
-	case ALZ_ERR_CONNECT:
-	case ALZ_ERR_RESOLVE:
-	case ALZ_ERR_LOCAL_NET:
-	case ALZ_ERR_SERVER:
-	case ALZ_ERR_CUT:
-	case ALZ_ERR_NETWORK:
-	case ALZ_ERR_TIMEOUT:
-	case ALZ_ERR_TLS:
-	case ALZ_ERR_TLS_HANDSHAKE:
-	case ALZ_ERR_BAD_REPLY:
-	case ALZ_ERR_UNSAFE_ENV:
-		alz_pam_say(c, PAM_ERROR_MSG, "The authentication service is unavailable. Try again later.");
-		break;
 	default:
-		break;	/* a wrong password gets the application's own message */
+		/* a wrong password gets the application's own message */
+		if (auth_code(o->rc) == PAM_AUTHINFO_UNAVAIL)
+			alz_pam_say(c, PAM_ERROR_MSG,
+				    "The authentication service is unavailable. Try again later.");
+		break;
 	}
 }
 
