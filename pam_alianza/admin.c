@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,10 @@
 #include "alz_cache.h"
 #include "alz_login.h"
 #include "alz_policy.h"
+#include "alz_request.h"
+#include "alz_scope.h"
 #include "alz_secret.h"
+#include "alz_text.h"
 #include "alz_totp.h"
 
 /* Exit codes, documented in pam_alianza-admin's usage and pam_alianza(8). */
@@ -31,8 +35,10 @@ enum {
 	EX_PROBLEM = 1,		/* check found problems / login refused */
 	EX_USAGE = 2,
 	EX_CONFIG = 3,		/* the configuration cannot be used */
-	EX_NOTROOT = 4,		/* needs a real uid of root: the cache, --conf, --set */
+	EX_NOTROOT = 4,		/* needs root: the cache, --conf, --set; check needs an effective 0 */
 };
+
+#define PW_BUF 4096	/* bytes for getpwnam_r, as the module's gate */
 
 static int problems;
 
@@ -65,7 +71,9 @@ usage(FILE *f)
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...).\n"
-		"--conf, --set, login and cache need a real uid of root (not a setuid one).\n"
+		"--conf, --set, login and cache need a real uid of root (not a setuid one);\n"
+		"check needs root too (or the tool installed setuid root): it reads what the\n"
+		"module reads as root.\n"
 		"Exit: 0 ok, 1 problems found or login refused, 2 usage, 3 unusable config, 4 not root.\n");
 }
 
@@ -85,6 +93,13 @@ caller_allowed(const char *path, int nsets, const char *root_cmd)
 			"without them the tool reads %s\n", ruid, ALZ_DEFAULT_CONF);
 		return EX_NOTROOT;
 	}
+	/* the config is root's 0600 and the cache root's 0700: only root sees what the module sees */
+	if (root_cmd == NULL && geteuid() != 0) {
+		fprintf(stderr, "error: check needs root (the uid is %u): it reads %s and the cache "
+			"as the module does, as root; run it as root (sudo pam_alianza-admin check)\n",
+			ruid, path);
+		return EX_NOTROOT;
+	}
 	if (root_cmd != NULL && (ruid != 0 || geteuid() != 0)) {
 		fprintf(stderr, "error: %s needs root (the real uid is %u): it reads and writes "
 			"the cache\n", root_cmd, ruid);
@@ -93,11 +108,14 @@ caller_allowed(const char *path, int nsets, const char *root_cmd)
 	return EX_OK;
 }
 
+/* EX_OK also when base_url is unset: *CONFIGURED then says so (the module does nothing). */
 static int
-load_config(struct alz_config *cfg, const char *path, char **sets, int nsets)
+load_config(struct alz_config *cfg, const char *path, char **sets, int nsets, bool *configured)
 {
+	enum alz_rc rc;
 	int i;
 
+	*configured = false;
 	if (alz_config_init(cfg) != ALZ_OK)
 		return EX_CONFIG;
 	if (alz_config_load_file(cfg, path, 0, &lg) != ALZ_OK)
@@ -113,15 +131,80 @@ load_config(struct alz_config *cfg, const char *path, char **sets, int nsets)
 		if (alz_config_set(cfg, sets[i], eq + 1, "--set", 0, &lg) != ALZ_OK)
 			return EX_CONFIG;
 	}
-	if (alz_config_finish(cfg, path, &lg) != ALZ_OK)
+	rc = alz_config_finish(cfg, path, &lg);
+	if (rc != ALZ_OK && rc != ALZ_NOT_CONFIGURED)
 		return EX_CONFIG;
+	*configured = rc == ALZ_OK;
 	lg.debug = cfg->debug;
 	return EX_OK;
 }
 
+/* Every group a groups_* key maps, looked up as setcred will: a missing one is a problem. */
+static void
+check_mapped_groups(const struct alz_config *cfg)
+{
+	static const char *const keys[] = { NULL, "groups_management_user", "groups_account_user",
+					    "groups_end_user" };
+	char name[ALZ_MAX_LIST_ITEM];
+	enum alz_user_type t;
+	const char *p;
+	gid_t gid;
+	int err;
+
+	for (t = ALZ_UT_MANAGEMENT; t <= ALZ_UT_END; t++) {
+		p = cfg->groups[t];
+		while (p != NULL && alz_list_next(&p, name, sizeof(name))) {
+			err = alz_policy_group_gid(name, &gid);
+			if (err == 0)
+				continue;
+			if (err == ENOENT)
+				printf("problem: group %s (%s) does not exist locally: %s sessions do "
+				       "not get it%s\n", name, keys[t], alz_user_type_name(t),
+				       cfg->missing_group_fatal ? " (missing_group_fatal: their "
+				       "setcred fails)" : "");
+			else
+				printf("problem: group %s (%s) cannot be looked up: %s\n", name,
+				       keys[t], strerror(err));
+			problems++;
+		}
+	}
+}
+
+/* Who the module handles: the scope, and each alianza_group named really exists. */
+static void
+check_scope(const struct alz_config *cfg)
+{
+	char name[ALZ_MAX_LIST_ITEM], who[200];
+	const char *p = cfg->alianza_group;
+	gid_t gid;
+	int err;
+
+	alz_scope_describe(cfg, who, sizeof(who));
+	if (!alz_config_scope_set(cfg)) {
+		printf("problem: neither alianza_group nor alianza_uids is set: nobody is an Alianza "
+		       "user, the module does nothing (PAM_IGNORE for every user, no request sent)\n");
+		problems++;
+		return;
+	}
+	printf("Alianza users: %s (never root, uids below min_uid %lu, ignore_users)\n", who,
+	       cfg->min_uid);
+	while (p != NULL && alz_list_next(&p, name, sizeof(name))) {
+		err = alz_policy_group_gid(name, &gid);
+		if (err == 0)
+			continue;
+		if (err == ENOENT)
+			printf("problem: alianza_group %s does not exist locally: nobody is an Alianza "
+			       "user by it\n", name);
+		else
+			printf("problem: alianza_group %s cannot be looked up: %s\n", name,
+			       strerror(err));
+		problems++;
+	}
+}
+
 /* ---- check */
 static int
-cmd_check(const struct alz_config *cfg, const char *path)
+cmd_check(const struct alz_config *cfg, const char *path, bool configured)
 {
 	struct alz_cache cache;
 	struct alz_http http;
@@ -129,6 +212,13 @@ cmd_check(const struct alz_config *cfg, const char *path)
 	enum alz_rc rc;
 
 	printf("config %s: read, every key understood\n", path);
+	if (!configured) {
+		printf("problem: base_url is not set: pam_alianza is not configured and does nothing "
+		       "(PAM_IGNORE for every user, no request sent)\n");
+		problems++;
+	}
+	check_scope(cfg);
+	check_mapped_groups(cfg);
 	if (cfg->allowed_partitions == NULL) {
 		printf("problem: allowed_partitions is not set: nobody can log in\n");
 		problems++;
@@ -150,7 +240,7 @@ cmd_check(const struct alz_config *cfg, const char *path)
 		       strerror(errno));
 		problems++;
 	}
-	rc = alz_http_init(&http, cfg, &lg);
+	rc = configured ? alz_http_init(&http, cfg, &lg) : ALZ_NOT_CONFIGURED;
 	if (rc == ALZ_OK) {
 		/* a GET without a token: any HTTP answer proves DNS, TCP, TLS and the CA */
 		rc = alz_http_call(&http, "GET", ALZ_P_USERINFO, NULL, NULL, &r);
@@ -327,20 +417,85 @@ tty_tell(void *ctx, bool error, const char *msg)
 	fprintf(stderr, "%s%s\n", error ? "! " : "", msg);
 }
 
+/*
+ * The module's gate, in its order: the name as it takes one, the local
+ * account (getpwnam_r), then whom it handles (root, min_uid, ignore_users,
+ * the scope). EX_OK with *PW set; else the verdict is printed here.
+ */
 static int
-cmd_login(const struct alz_config *cfg, const char *user)
+login_gate(const struct alz_config *cfg, const char *user, struct passwd *pwbuf, char *buf,
+	   size_t cap, struct passwd **pw)
+{
+	char name[80], why[120];
+	enum alz_rc rc;
+	int err;
+
+	*pw = NULL;
+	alz_text_copy_safe(name, sizeof(name), user, ALZ_TEXT_VISIBLE);
+	if (strlen(user) > ALZ_MAX_USER || !alz_text_ok(user, ALZ_TEXT_UTF8)) {
+		printf("verdict: refused (%s is not a user name pam_alianza takes: the module "
+		       "refuses it; no request sent)\n", name);
+		return EX_PROBLEM;
+	}
+	err = getpwnam_r(user, pwbuf, buf, cap, pw);
+	if (err != 0 && err != ENOENT && err != ESRCH) {
+		printf("verdict: refused (getpwnam_r: %s: the module fails too)\n", strerror(err));
+		return EX_PROBLEM;
+	}
+	if (*pw == NULL) {
+		printf("verdict: refused (no local user %s: the module refuses a user the passwd "
+		       "database does not know; add the account, or an NSS source, first; no request "
+		       "sent)\n", name);
+		return EX_PROBLEM;
+	}
+	rc = alz_scope_user(cfg, &lg, *pw, why, sizeof(why));
+	if (rc == ALZ_ERR_SYSTEM) {
+		printf("verdict: refused (%s: %s; the module fails too)\n", name, why);
+		return EX_PROBLEM;
+	}
+	if (rc != ALZ_OK) {
+		printf("verdict: not an Alianza user (%s: %s): the module leaves this user to the "
+		       "other modules (PAM_IGNORE) without a prompt; no request sent\n", name, why);
+		return EX_PROBLEM;
+	}
+	if (strlen((*pw)->pw_name) > ALZ_MAX_USER || !alz_text_ok((*pw)->pw_name, ALZ_TEXT_UTF8)) {
+		printf("verdict: refused (NSS names the account something pam_alianza cannot take)\n");
+		return EX_PROBLEM;
+	}
+	return EX_OK;
+}
+
+static int
+cmd_login(const struct alz_config *cfg, bool configured, const char *user)
 {
 	struct alz_auth_io io = { tty_ask, tty_tell, NULL };
 	/* the module's rule: run setuid, the tool trusts no failure its caller could cause */
 	struct alz_login_opts opts = { 0, getauxval(AT_SECURE) != 0 };
 	struct alz_login_result res;
-	char *password = NULL, name[ALZ_MAX_LIST_ITEM];
+	struct alz_config run;
+	struct passwd pwbuf, *pw = NULL;
+	char *password = NULL, name[ALZ_MAX_LIST_ITEM], pwstore[PW_BUF];
 	const char *p;
 	enum alz_rc rc;
+	int ret, warned;
 
-	if (tty_ask(NULL, "Password: ", &password) != ALZ_OK)
+	memset(&res, 0, sizeof(res));
+	if (!configured) {
+		printf("verdict: not configured (base_url is unset: the module does nothing, "
+		       "PAM_IGNORE for every user; no request sent)\n");
 		return EX_PROBLEM;
-	rc = alz_login_run(cfg, &lg, &io, user, password, &opts, &res);
+	}
+	ret = login_gate(cfg, user, &pwbuf, pwstore, sizeof(pwstore), &pw);
+	if (ret != EX_OK)
+		goto out;
+	ret = EX_PROBLEM;
+	if (tty_ask(NULL, "Password: ", &password) != ALZ_OK)
+		goto out;
+	/* the tool opens no session that could log the token out later: it goes at once */
+	run = *cfg;	/* shallow: cfg keeps ownership of every string */
+	run.logout_after_auth = true;
+	warned = problems;
+	rc = alz_login_run(&run, &lg, &io, pw->pw_name, password, &opts, &res);
 	alz_secret_free(password);
 	printf("verdict: %s (%s)\n", rc == ALZ_OK ? "accepted" : "refused",
 	       rc == ALZ_OK ? alz_via_name(res.via) : alz_strerror(rc));
@@ -361,9 +516,16 @@ cmd_login(const struct alz_config *cfg, const char *user)
 		printf("  %sPARTITION_ID=%s\n", cfg->env_prefix, res.partition_id);
 		printf("  %sPARTITION_NAME=%s\n", cfg->env_prefix, res.partition_name);
 		printf("  %sUSER_ID=%s\n", cfg->env_prefix, res.user_id);
+		if (res.via == ALZ_VIA_ONLINE)
+			printf("token: %s\n", problems == warned ? "logged out at once (the tool "
+			       "opens no session)" : "logged out at once, unless a warning above "
+			       "says the logout failed");
 	}
+	ret = rc == ALZ_OK ? EX_OK : EX_PROBLEM;
+out:
 	alz_login_result_free(&res);
-	return rc == ALZ_OK ? EX_OK : EX_PROBLEM;
+	explicit_bzero(pwstore, sizeof(pwstore));
+	return ret;
 }
 
 /* ---- cache */
@@ -486,7 +648,7 @@ main(int argc, char **argv)
 	const char *path = ALZ_DEFAULT_CONF;
 	char *sets[64];
 	struct alz_config cfg;
-	bool check, root_cmd;
+	bool check, root_cmd, configured = false;
 	int nsets = 0, opt, ret;
 
 	/* setuid: the caller wrote this environment (SSLKEYLOGFILE, proxies, TZ) */
@@ -528,16 +690,16 @@ main(int argc, char **argv)
 	ret = caller_allowed(path, nsets, root_cmd ? argv[0] : NULL);
 	if (ret != EX_OK)
 		return ret;
-	ret = load_config(&cfg, path, sets, nsets);
+	ret = load_config(&cfg, path, sets, nsets, &configured);
 	if (ret != EX_OK) {
 		fprintf(stderr, "error: %s cannot be used (see above); the module refuses it too\n", path);
 		alz_config_free(&cfg);
 		return ret;
 	}
 	if (check)
-		ret = cmd_check(&cfg, path);
+		ret = cmd_check(&cfg, path, configured);
 	else if (argv[0][0] == 'l')
-		ret = cmd_login(&cfg, argv[1]);
+		ret = cmd_login(&cfg, configured, argv[1]);
 	else
 		ret = cmd_cache(&cfg, argc - 1, argv + 1);
 	alz_config_free(&cfg);

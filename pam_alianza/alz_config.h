@@ -53,6 +53,12 @@ enum alz_field {
 	ALZ_FIELD_COUNT
 };
 
+/* An inclusive uid range (alianza_uids); unset: no range was named. */
+struct alz_uid_range {
+	bool set;
+	unsigned long lo, hi;
+};
+
 struct alz_config {
 	char *base_url;		/* https://host[:port][/prefix], no trailing slash */
 	char *ca_file;		/* NULL: the hashed directory ca_dir */
@@ -63,6 +69,9 @@ struct alz_config {
 	char *user_template;	/* local user -> API userName, "%u" */
 	unsigned long min_uid;
 	char *ignore_users;	/* local users never handled (break-glass accounts) */
+	/* who the Alianza users are; neither set: nobody (the module does nothing) */
+	char *alianza_group;	/* "alianza, ops": members (primary or supplementary) of any */
+	struct alz_uid_range alianza_uids;	/* and, when both are set, a uid in this range */
 	bool debug;
 
 	/* cache and the windows it allows */
@@ -125,9 +134,16 @@ enum alz_rc alz_config_set(struct alz_config *cfg, const char *key,
 			   const char *value, const char *source, unsigned line,
 			   const struct alz_log *lg);
 
-/* Checks that span keys (base_url set, connect <= total deadline). */
+/*
+ * Checks that span keys (connect <= total deadline). ALZ_NOT_CONFIGURED
+ * when the config is sound but base_url is unset: the module then does
+ * nothing at all (PAM_IGNORE), as the shipped file leaves it.
+ */
 enum alz_rc alz_config_finish(struct alz_config *cfg, const char *source,
 			      const struct alz_log *lg);
+
+/* True when alianza_group or alianza_uids names the Alianza users. */
+bool alz_config_scope_set(const struct alz_config *cfg);
 
 /*
  * Walk a comma/space separated list: copies the next item of *P into BUF

@@ -9,6 +9,9 @@
 #define ALZ_ERRORS(X) \
 	X(ALZ_OK,             "success") \
 	X(ALZ_SKIP,           "not a user this module handles") \
+	X(ALZ_NOT_CONFIGURED, "not configured: base_url unset (the module does nothing)") \
+	X(ALZ_SCOPE_UNSET,    "neither alianza_group nor alianza_uids is set: nobody is an Alianza user") \
+	X(ALZ_OUT_OF_SCOPE,   "not an Alianza user (outside alianza_group / alianza_uids)") \
 	X(ALZ_ERR_NO_USER,    "no such local user, or a name no account can have") \
 	X(ALZ_ERR_NOMEM,      "out of memory") \
 	X(ALZ_ERR_CONFIG,     "configuration error") \

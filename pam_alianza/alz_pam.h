@@ -61,11 +61,13 @@ void alz_pam_ctx_free(struct alz_pam_ctx *c);
 int alz_pam_phase_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc, const char **argv,
 		       char *user_log, size_t user_log_cap);
 
-/* A broken config: root and system accounts get PAM_IGNORE, Alianza users RET. */
+/* A broken config: root and system accounts get PAM_IGNORE, Alianza users RET (PAM_IGNORE: as is). */
 int alz_pam_config_failed(pam_handle_t *pamh, int ret);
 
 /*
- * The local-user gate: ALZ_OK, ALZ_SKIP (not ours), ALZ_ERR_NO_USER, ALZ_ERR_SYSTEM.
+ * The local-user gate: ALZ_OK, ALZ_SKIP (root, min_uid, ignore_users),
+ * ALZ_OUT_OF_SCOPE (not in alianza_group / alianza_uids), ALZ_ERR_NO_USER,
+ * ALZ_ERR_SYSTEM.
  * On ALZ_OK c->user is the pw_name NSS answered, not PAM_USER's spelling.
  */
 enum alz_rc alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_t buflen);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "alz_config.h"
 
@@ -25,5 +26,12 @@ enum alz_rc alz_policy_allow(const struct alz_config *cfg, enum alz_user_type ty
  */
 enum alz_rc alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
 				  const struct alz_log *lg, int *added);
+
+/*
+ * The gid of local group NAME: 0, ENOENT when it does not exist, or the
+ * lookup's error (ERANGE: an entry over 1 MiB). The one group lookup of the
+ * module: mapped groups, alianza_group, the admin tool's check.
+ */
+int alz_policy_group_gid(const char *name, gid_t *gid);
 
 #endif

@@ -43,16 +43,25 @@ nomem:
 	return ALZ_ERR_NOMEM;
 }
 
+/*
+ * The code prompt came back with the password: a client that can send one
+ * secret only (sshd's password method answers every prompt with it). Say
+ * what works instead. sshd's password method keeps these words for after a
+ * successful login, so they reach keyboard-interactive, a terminal (su, the
+ * admin tool) and the log's result=ALZ_ERR_WRONG_CLIENT, not that client.
+ */
 static void
 wrong_client(const struct alz_config *cfg, const struct alz_auth_io *io)
 {
 	if (cfg->code_appended)
-		tell(io, true, "Type your verification code right after your password, "
-			       "in the same answer.");
+		tell(io, true, "This login needs a verification code: type it right after your "
+			       "password, in the same answer, or log in with keyboard-interactive "
+			       "authentication (ssh -o PreferredAuthentications=keyboard-interactive).");
 	else
-		tell(io, true, "Your client answered the verification code prompt with your "
-			       "password. Use keyboard-interactive authentication "
-			       "(ssh -o PreferredAuthentications=keyboard-interactive).");
+		tell(io, true, "This login needs a verification code, and your client answered its "
+			       "prompt with your password (a password-only client). Log in with "
+			       "keyboard-interactive authentication, which asks for the code: "
+			       "ssh -o PreferredAuthentications=keyboard-interactive");
 }
 
 /* One code from the user, or the appended one; ALZ_OK with *CODE set. */

@@ -32,6 +32,7 @@ enum key_type {
 	K_GROUPS,	/* comma-separated local group names */
 	K_PARTITIONS,	/* comma-separated partition ids, or "*" */
 	K_ENVNAME,	/* an environment variable name prefix */
+	K_UIDRANGE,	/* "LOW-HIGH" or "UID" (struct alz_uid_range); empty: unset */
 };
 
 struct key {
@@ -55,6 +56,8 @@ static const struct key keys[] = {
 	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
 	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },	/* ALZ_DEFAULT_MIN_UID */
 	{ "ignore_users", K_GROUPS, OFF(ignore_users), NULL, 0, 0 },
+	{ "alianza_group", K_GROUPS, OFF(alianza_group), NULL, 0, 0 },
+	{ "alianza_uids", K_UIDRANGE, OFF(alianza_uids), NULL, 0, 4294967294UL },
 	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
 
 	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0 },
@@ -202,6 +205,30 @@ parse_ulong(const char *v, unsigned long min, unsigned long max, unsigned long *
 	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
 		return false;
 	*out = n;
+	return true;
+}
+
+/* "LOW-HIGH" or one uid, both ends within [min, max] and LOW <= HIGH. */
+static bool
+parse_uid_range(const char *v, unsigned long min, unsigned long max, struct alz_uid_range *out)
+{
+	char lo[16], *dash;
+	size_t len;
+
+	dash = strchr(v, '-');
+	len = dash != NULL ? (size_t)(dash - v) : strlen(v);
+	if (len == 0 || len >= sizeof(lo))
+		return false;
+	memcpy(lo, v, len);
+	lo[len] = '\0';
+	if (!parse_ulong(lo, min, max, &out->lo))
+		return false;
+	out->hi = out->lo;
+	if (dash != NULL && !parse_ulong(dash + 1, min, max, &out->hi))
+		return false;
+	if (out->hi < out->lo)
+		return false;
+	out->set = true;
 	return true;
 }
 
@@ -474,6 +501,18 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
+	case K_UIDRANGE: {
+		struct alz_uid_range range = { false, 0, 0 };
+
+		if (*value != '\0' && !parse_uid_range(value, k->min, k->max, &range)) {
+			snprintf(why, sizeof(why), "must be a uid range LOW-HIGH (LOW <= HIGH, from %lu "
+				 "to %lu) or one uid, such as 2000-2999", k->min, k->max);
+			bad_value(lg, source, line, key, why);
+			return ALZ_ERR_CONFIG;
+		}
+		*(struct alz_uid_range *)((char *)cfg + k->off) = range;	/* empty: unset */
+		return ALZ_OK;
+	}
 	case K_ENVNAME:
 		if (!valid_env_prefix(value)) {
 			bad_value(lg, source, line, key,
@@ -521,7 +560,7 @@ alz_config_free(struct alz_config *cfg)
 		enum key_type t = keys[i].type;
 
 		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
-		    t == K_TYPES)
+		    t == K_TYPES || t == K_UIDRANGE)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;
@@ -626,15 +665,20 @@ out:
 enum alz_rc
 alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_log *lg)
 {
-	if (cfg->base_url == NULL) {
-		alz_log(lg, LOG_ERR, "%s: key 'base_url' is not set", source);
-		return ALZ_ERR_CONFIG;
-	}
 	if (cfg->connect_timeout_ms > cfg->timeout_ms) {
 		alz_log(lg, LOG_ERR, "%s: key 'connect_timeout' is longer than 'timeout'", source);
 		return ALZ_ERR_CONFIG;
 	}
+	/* the shipped file leaves it unset: nothing may go anywhere until an admin sets it */
+	if (cfg->base_url == NULL)
+		return ALZ_NOT_CONFIGURED;
 	return ALZ_OK;
+}
+
+bool
+alz_config_scope_set(const struct alz_config *cfg)
+{
+	return cfg->alianza_group != NULL || cfg->alianza_uids.set;
 }
 
 enum alz_rc

@@ -49,7 +49,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	gate = alz_pam_local_user(&c, &pwbuf, pwstore, sizeof(pwstore));
 	alz_pam_log_safe(user_log, sizeof(user_log), c.user);	/* now the account's own name */
-	if (gate == ALZ_SKIP || gate == ALZ_ERR_SYSTEM) {
+	/* not ours (root, system account, outside the scope): no prompt, other modules ask */
+	if (gate == ALZ_SKIP || gate == ALZ_OUT_OF_SCOPE || gate == ALZ_SCOPE_UNSET ||
+	    gate == ALZ_ERR_SYSTEM) {
 		alz_log(&c.lg, LOG_DEBUG, "user %s: %s", user_log, alz_strerror(gate));
 		ret = alz_pam_code(gate);
 		goto out;

@@ -15,6 +15,7 @@
 #include "alz_pam.h"
 #include "alz_policy.h"
 #include "alz_request.h"
+#include "alz_scope.h"
 #include "alz_secret.h"
 #include "alz_text.h"
 
@@ -91,6 +92,10 @@ auth_code(enum alz_rc rc)
 	case ALZ_OK:
 		return PAM_SUCCESS;
 	case ALZ_SKIP:
+	case ALZ_NOT_CONFIGURED:
+	case ALZ_SCOPE_UNSET:
+	case ALZ_OUT_OF_SCOPE:
+		/* not ours, or not yet: other modules decide */
 		return PAM_IGNORE;
 	case ALZ_ERR_NO_USER:
 		return PAM_USER_UNKNOWN;
@@ -193,6 +198,17 @@ alz_pam_ctx_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int argc,
 	}
 	if (rc == ALZ_OK)
 		rc = alz_config_finish(&c->cfg, conf, &c->lg);
+	if (rc == ALZ_OK && !alz_config_scope_set(&c->cfg))
+		rc = ALZ_SCOPE_UNSET;
+	if (rc == ALZ_NOT_CONFIGURED || rc == ALZ_SCOPE_UNSET) {
+		/* as shipped: nothing is asked, sent or decided until the admin says so */
+		pam_syslog(pamh, LOG_NOTICE, rc == ALZ_NOT_CONFIGURED ?
+			   "not configured: base_url unset in %s; doing nothing" :
+			   "scope unset: neither alianza_group nor alianza_uids is set in %s, so "
+			   "nobody is an Alianza user; doing nothing", conf);
+		alz_config_free(&c->cfg);
+		return alz_pam_code(rc);
+	}
 	if (rc != ALZ_OK) {
 		pam_syslog(pamh, LOG_ERR, "configuration %s unusable; refusing to run", conf);
 		alz_config_free(&c->cfg);
@@ -293,11 +309,13 @@ alz_pam_io_tell(void *ctx, bool error, const char *msg)
 	alz_pam_say(ctx, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, "%s", msg);
 }
 
-/* Local-user gate: PAM_USER_UNKNOWN / PAM_IGNORE / OK with *PW set. */
+/* Local-user gate: the local account, then whom the module handles (alz_scope_user). */
 enum alz_rc
 alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_t buflen)
 {
 	struct passwd *pw = NULL;
+	char why[120], name[80];
+	enum alz_rc rc;
 	int err;
 
 	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_ok(c->user, ALZ_TEXT_UTF8))
@@ -309,9 +327,14 @@ alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_
 	}
 	if (pw == NULL)
 		return ALZ_ERR_NO_USER;
-	if (pw->pw_uid == 0 || pw->pw_uid < c->cfg.min_uid ||
-	    alz_list_has(c->cfg.ignore_users, pw->pw_name))
-		return ALZ_SKIP;
+	/* root, min_uid, ignore_users, then alianza_group / alianza_uids */
+	rc = alz_scope_user(&c->cfg, &c->lg, pw, why, sizeof(why));
+	if (rc != ALZ_OK) {
+		alz_pam_log_safe(name, sizeof(name), pw->pw_name);
+		alz_log(&c->lg, LOG_DEBUG, "user %s: %s: %s; left to other modules", name,
+			alz_strerror(rc), why);
+		return rc;
+	}
 	return alz_pam_user_key(c, pw->pw_name);
 }
 
@@ -355,6 +378,8 @@ alz_pam_config_failed(pam_handle_t *pamh, int ret)
 	struct passwd pwbuf, *pw = NULL;
 	char buf[4096];
 
+	if (ret == PAM_IGNORE)
+		return ret;	/* not configured: not even the user's name is asked */
 	if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
 	    getpwnam_r(user, &pwbuf, buf, sizeof(buf), &pw) == 0 && pw != NULL &&
 	    (pw->pw_uid == 0 || pw->pw_uid < ALZ_DEFAULT_MIN_UID))

@@ -82,12 +82,11 @@ have(const gid_t *list, int n, gid_t g)
 }
 
 /*
- * The gid of group NAME: 0, ENOENT when it does not exist, or the lookup's
- * error. getgrnam_r wants the whole entry, member list included, in BUF:
- * grow it on ERANGE up to GR_BUF_MAX rather than call a big group missing.
+ * getgrnam_r wants the whole entry, member list included, in BUF: grow it
+ * on ERANGE up to GR_BUF_MAX rather than call a big group missing.
  */
-static int
-group_gid(const char *name, gid_t *gid)
+int
+alz_policy_group_gid(const char *name, gid_t *gid)
 {
 	struct group grbuf, *gr = NULL;
 	char *buf = NULL, *bigger;
@@ -139,7 +138,7 @@ alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
 	}
 	p = cfg->groups[type];
 	while (alz_list_next(&p, name, sizeof(name))) {
-		err = group_gid(name, &gid);
+		err = alz_policy_group_gid(name, &gid);
 		if (err != 0) {
 			if (err == ENOENT)
 				alz_log(lg, LOG_WARNING, "group %s mapped to %s does not exist locally%s",

@@ -70,6 +70,9 @@ LOCAL_USERS = {
 LOCAL_GROUPS = {"alz-admins": 4001, "alz-staff": 4002, "alz-ops": 4003}
 # users for concurrency tests: c00..c19, uid 3000+ (tests add them to the mock)
 LOCAL_USERS.update({"c%02d" % i: 3000 + i for i in range(20)})
+# who the Alianza users are (alianza_group): every local test account is a member,
+# so the tests that are about something else go on testing it
+SCOPE_GROUP, SCOPE_GID = "alianza", 4100
 
 
 # ---------------------------------------------------------------- TAP
@@ -224,6 +227,7 @@ class Bed:
             passwd += "%s:x:%d:%d::/tmp:/bin/sh\n" % (name, uid, uid)
             group += "%s:x:%d:\n" % (name.replace('"', "").replace("\\", ""), uid)
             shadow += "%s:!:19000:0:99999:7:::\n" % name
+        group += "%s:x:%d:%s\n" % (SCOPE_GROUP, SCOPE_GID, ",".join(LOCAL_USERS))
         for fname, text, mode in (("passwd", passwd, 0o644), ("group", group, 0o644),
                                   ("shadow", shadow, 0o640)):
             p = os.path.join(etc, fname)
@@ -365,7 +369,7 @@ class Bed:
         values = {"base_url": self.url(), "ca_file": self.ca,
                   "connect_timeout": str(secs(2)), "timeout": str(secs(3)),
                   "debug": "yes", "cache_dir": self.cache,
-                  "allowed_partitions": "p-main"}
+                  "allowed_partitions": "p-main", "alianza_group": SCOPE_GROUP}
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
             values.pop(k, None)

@@ -14,9 +14,11 @@ Run by tests/deb_install.sh (which builds the .deb). As root:
 
     1. install, check the package's files, `pam-auth-update --enable alianza`,
        check the generated common-* files;
-    2. point /etc/security/pam_alianza.conf at the mock API (tests/mock_api.py
-       through alztest.Bed), useradd the users, log alice in through the
-       installed common-* with alz-pamdrive;
+    2. the shipped conffile (no base_url, no scope) does nothing through the
+       profile; then point /etc/security/pam_alianza.conf at the mock API
+       (tests/mock_api.py through alztest.Bed) with alianza_group, useradd the
+       users, log alice in through the installed common-* with alz-pamdrive; a
+       local user's password (carol's) reaches no API;
     3. the admin's path: Debian's own sshd_config (/usr/share/openssh) with the
        package's sshd drop-in and Debian's own /etc/pam.d/sshd and sudo over
        the generated common-*; a real sshd on loopback: keyboard-interactive
@@ -78,19 +80,16 @@ LOCAL_GROUPS = {"alz-admins": 4001, "alz-staff": 4002, "alz-ops": 4003}
 MAPPED = {"alice": {"alz-admins", "alz-ops"}, "tess": {"alz-admins", "alz-ops"}}
 SUDOERS_RULE = "%alz-admins ALL=(ALL:ALL) ALL\n"    # the README's rule on a mapped group
 
-# ---- item 3 of issue 13 (who is an Alianza user) slots in here.
-# The module is to handle only the users an admin named (a local group, a uid range)
-# and to do nothing until base_url is set. Until pam_alianza/*.c has that setting,
-# every local user with a uid >= min_uid is "an Alianza user" and their password
-# reaches the API. When the setting lands, put its config line(s) in SCOPE_CONF (the
-# Alianza test users are in ALIANZA_GROUP already) and the check runs for real.
-SCOPE_CONF = ""                 # e.g. "alianza_group = alianza\n"
+# ---- who is an Alianza user (issue 13, item 3): the module handles only the users an
+# admin named (alianza_group, alianza_uids) and does nothing until base_url is set. The
+# Alianza test users are members of ALIANZA_GROUP; carol and the key-only user are not.
+SCOPE_CONF = "alianza_group = alianza\n"
 ALIANZA_GROUP = "alianza"
 ALIANZA_GID = 4100
 
-# ---- item 5 of issue 13 (a 2FA user on sshd's password method is told what to do)
-# slots in at password_method_words() below; set the words the module will say.
-PASSWORD_METHOD_WORDS = ""      # e.g. "keyboard-interactive"
+# ---- a 2FA user whose client answers the code prompt with the password (issue 13, item 5)
+# is told what to do, in these words (password_method_words() below)
+PASSWORD_METHOD_WORDS = "ssh -o PreferredAuthentications=keyboard-interactive"
 
 
 def sh(cmd, **kw):
@@ -383,6 +382,31 @@ def write_conf(bed, **extra):
     text = "# written by tests/deb_install.py: the mock API\n" + \
         "".join("%s = %s\n" % kv for kv in keys.items()) + SCOPE_CONF
     write(CONF, text, 0o600)
+
+
+def section_shipped_conf(t, bed):
+    """The conffile as installed, the profile enabled: nothing is asked or sent, for anyone."""
+    write("/etc/pam.d/" + SERVICE, "# the packaged stack, as pam-auth-update wrote it\n"
+          "@include common-auth\n@include common-account\n@include common-session\n")
+    conf = read(CONF)
+    t.ok(not any(l.split("=")[0].strip() in ("base_url", "alianza_group", "alianza_uids")
+                 for l in rules(conf)),
+         "the shipped %s sets no base_url, alianza_group or alianza_uids" % CONF,
+         "\n".join(rules(conf)))
+    p = sh(["pam_alianza-admin", "check"])
+    t.ok(p.returncode == 1 and "base_url is not set" in p.stdout and "does nothing" in p.stdout,
+         "pam_alianza-admin check of the shipped file: base_url unset, the module does nothing, "
+         "exit 1", out(p))
+    mark = bed.syslog.mark()
+    r = sh([alztest.DRIVER, "-d", "/etc/pam.d", SERVICE, "alice", "authenticate"],
+           input="Alice-pass1!\n", timeout=60)
+    log = [l for l in bed.syslog.since(mark) if "pam_alianza" in l]
+    t.ok("authenticate: PAM_AUTH_ERR" in r.stdout and r.stdout.count("PROMPT-") == 1
+         and any("not configured: base_url unset" in l for l in log)
+         and not any("auth service=" in l for l in log),
+         "profile on, the shipped file: alice gets pam_unix's one prompt and its refusal; "
+         "pam_alianza logs 'not configured: base_url unset' and decides nothing",
+         out(r) + "\n".join(log))
 
 
 def section_pamdrive(t, bed):
@@ -789,10 +813,67 @@ def prepare_sshd_config(t):
          "(no AuthenticationMethods for everyone)", "\n".join(drop))
 
 
-def password_method_words(t):
-    """Item 5: a 2FA user on sshd's password method is told, in words, what to do."""
-    t.skip("a 2FA user on sshd's password method is told to use keyboard-interactive",
-           "item 5 (pam_alianza/*.c) is not in yet")
+def password_method_words(t, bed, sshd, admin):
+    """Item 5: a 2FA user whose client can send the password only is told, in words, what
+    to do. sshd's keyboard-interactive passes the words on at once; its password method
+    keeps a PAM message for after a successful login (a banner), so a refused attempt
+    there shows only "Permission denied": what is checked there is the log's reason."""
+    name = "profile"
+    bed.reset(cache=False)
+    mark = bed.syslog.mark()
+    lg = Login(sshd.port, "tess", [lambda: PW["tess"]] * 2)
+    lg.close()
+    log = admin.log_until(mark, "user=tess ")
+    t.ok(not lg.ok and any(PASSWORD_METHOD_WORDS in i and "verification code" in i
+                           for _, i in lg.msgs)
+         and not admin.api("POST", "/v2/authorize/2fa"),
+         "%s: tess (2FA) whose keyboard-interactive client answers the code prompt with the "
+         "password is refused and told %r; no code sent" % (name, PASSWORD_METHOD_WORDS),
+         admin.diag(lg, log, sshd))
+    bed.reset(cache=False)
+    mark = bed.syslog.mark()
+    err = None
+    try:
+        tr = paramiko.Transport(socket.create_connection(("127.0.0.1", sshd.port), timeout=10))
+        try:
+            tr.start_client(timeout=10)
+            tr.auth_password("tess", PW["tess"], fallback=False)
+        finally:
+            ok = tr.is_authenticated()
+            tr.close()
+    except (paramiko.SSHException, OSError, EOFError) as e:
+        ok, err = False, e
+    log = admin.log_until(mark, "result=ALZ_ERR_WRONG_CLIENT")
+    t.ok(not ok and any("auth service=sshd user=tess " in l and "result=ALZ_ERR_WRONG_CLIENT" in l
+                        and "code=2FA_REQUIRED" in l for l in log)
+         and not admin.api("POST", "/v2/authorize/2fa"),
+         "%s: tess (2FA) on sshd's password method is refused, no code sent, and the log says "
+         "why (ALZ_ERR_WRONG_CLIENT, 2FA_REQUIRED)" % name,
+         "authenticated=%s error=%r\n%s" % (ok, err, "\n".join(log[-15:])))
+
+
+def local_user_over_sshd(t, bed, sshd, admin):
+    """Item 3 through real sshd and the profile: carol's wrong password reaches no API, her
+    right one logs her in with pam_unix alone."""
+    name = "profile"
+    bed.reset(cache=False)
+    lg = Login(sshd.port, LOCAL_USER, [lambda: "Carol-typo9!"])
+    lg.close()
+    sent = [q for q in bed.api_requests() if LOCAL_USER.encode() in q["body"]]
+    t.ok(not lg.ok and not sent and [p for p, _ in lg.prompts] == ["Password: "],
+         "%s: %s (not an Alianza user) over ssh with a wrong password: refused, one "
+         "'Password: ' (pam_unix's), 0 requests for her" % (name, LOCAL_USER),
+         "%r\napi: %r" % (lg, [(q["method"], q["path"]) for q in sent]))
+    bed.reset(cache=False)
+    lg = Login(sshd.port, LOCAL_USER, [lambda: LOCAL_PW])
+    try:
+        rc, so, se = lg.run("id -un") if lg.ok else (None, "", "")
+    finally:
+        lg.close()
+    sent = [q for q in bed.api_requests() if LOCAL_USER.encode() in q["body"]]
+    t.ok(lg.ok and rc == 0 and so.strip() == LOCAL_USER and not sent,
+         "%s: %s logs in over ssh with her local password; the API never hears of her"
+         % (name, LOCAL_USER), "%r rc=%r out=%r err=%r\napi: %r" % (lg, rc, so, se, sent))
 
 
 def section_sshd_profile(t, bed, tmp, admin):
@@ -825,7 +906,8 @@ def section_sshd_profile(t, bed, tmp, admin):
         lg = Login(sshd.port, "alice", [lambda: "Wrong-pass9!"] * 3)
         lg.close()
         t.ok(not lg.ok, "%s: alice with a wrong password is refused" % name, lg)
-        password_method_words(t)
+        password_method_words(t, bed, sshd, admin)
+        local_user_over_sshd(t, bed, sshd, admin)
     finally:
         sshd.stop()
         reap_orphans({bed.mock.pid} if bed.mock else set())
@@ -955,6 +1037,7 @@ def inner_main(deb, sandbox):
     bed = DebBed()
     try:
         add_users(t)
+        section_shipped_conf(t, bed)
         write_conf(bed)
         section_pamdrive(t, bed)
         local_user_reaches_no_api(t, bed)

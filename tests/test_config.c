@@ -207,7 +207,6 @@ test_bad(void)
 		   "pppppppppppppppppppppp\n", 2, "allowed_partitions");
 	expect_bad("duplicate key", BASE "timeout = 5\ntimeout = 6\n", 3, "timeout");
 	expect_bad("non-ASCII key", BASE "t\xc3\xa9meout = 5\n", 2, NULL);
-	expect_bad("no base_url at all", "timeout = 5\n", 0, "base_url");
 	expect_bad("connect longer than total", BASE "connect_timeout = 9\ntimeout = 3\n", 0,
 		   "connect_timeout");
 
@@ -279,6 +278,65 @@ test_permissions(void)
 	alz_config_free(&cfg);
 }
 
+/* Who the Alianza users are, and a config that does nothing until base_url is set. */
+static void
+test_scope(void)
+{
+	struct alz_config cfg;
+	enum alz_rc rc;
+
+	rc = load_text(&cfg, "timeout = 5\nalianza_group = alianza\n", 0600);
+	tap_ok(rc == ALZ_NOT_CONFIGURED && cfg.timeout_ms == 5000 && logbuf[0] == '\0',
+	       "no base_url: ALZ_NOT_CONFIGURED (the module does nothing), the rest read, no error "
+	       "logged (rc %s)", alz_rc_name(rc));
+	alz_config_free(&cfg);
+	rc = load_text(&cfg, "#base_url = https://api.alianza.com\nconnect_timeout = 9\ntimeout = 3\n",
+		       0600);
+	tap_ok(rc == ALZ_ERR_CONFIG, "no base_url and a bad pair of deadlines: still refused (rc %s)",
+	       alz_rc_name(rc));
+	alz_config_free(&cfg);
+
+	tap_ok(load_text(&cfg, BASE, 0600) == ALZ_OK && !alz_config_scope_set(&cfg) &&
+	       cfg.alianza_group == NULL && !cfg.alianza_uids.set, "scope unset by default");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE "alianza_group = alianza, alz-ops\n", 0600) == ALZ_OK &&
+	       alz_config_scope_set(&cfg) && alz_list_has(cfg.alianza_group, "alz-ops") &&
+	       !cfg.alianza_uids.set, "alianza_group: a list of groups");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE "alianza_uids = 2000-2999\n", 0600) == ALZ_OK &&
+	       alz_config_scope_set(&cfg) && cfg.alianza_uids.set && cfg.alianza_uids.lo == 2000 &&
+	       cfg.alianza_uids.hi == 2999, "alianza_uids = 2000-2999");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE "alianza_uids = 2001\n", 0600) == ALZ_OK &&
+	       cfg.alianza_uids.set && cfg.alianza_uids.lo == 2001 && cfg.alianza_uids.hi == 2001,
+	       "alianza_uids = 2001: one uid");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE "alianza_uids = 0-4294967294\n", 0600) == ALZ_OK &&
+	       cfg.alianza_uids.hi == 4294967294UL, "alianza_uids: the whole uid space");
+	alz_config_free(&cfg);
+	tap_ok(load_text(&cfg, BASE "alianza_uids =\n", 0600) == ALZ_OK && !cfg.alianza_uids.set,
+	       "alianza_uids empty: unset");
+	alz_config_free(&cfg);
+	expect_bad("alianza_uids reversed", BASE "alianza_uids = 2999-2000\n", 2, "alianza_uids");
+	expect_bad("alianza_uids open end", BASE "alianza_uids = 2000-\n", 2, "alianza_uids");
+	expect_bad("alianza_uids open start", BASE "alianza_uids = -2999\n", 2, "alianza_uids");
+	expect_bad("alianza_uids spaces", BASE "alianza_uids = 2000 - 2999\n", 2, "alianza_uids");
+	expect_bad("alianza_uids two ranges", BASE "alianza_uids = 1-2-3\n", 2, "alianza_uids");
+	expect_bad("alianza_uids past the uid space", BASE "alianza_uids = 1-4294967295\n", 2,
+		   "alianza_uids");
+	expect_bad("alianza_uids not a number", BASE "alianza_uids = staff\n", 2, "alianza_uids");
+	expect_bad("alianza_group not a group name", BASE "alianza_group = a:b\n", 2, "alianza_group");
+	expect_bad("alianza_group twice", BASE "alianza_group = a\nalianza_group = b\n", 3,
+		   "alianza_group");
+
+	alz_config_init(&cfg);
+	logbuf[0] = '\0';
+	tap_ok(alz_config_set(&cfg, "alianza_uids", "2000-2999", "module argument", 0, &lg) == ALZ_OK &&
+	       alz_config_set(&cfg, "alianza_uids", "", "module argument", 0, &lg) == ALZ_OK &&
+	       !cfg.alianza_uids.set, "a module argument alianza_uids= unsets the range");
+	alz_config_free(&cfg);
+}
+
 static void
 test_setter(void)
 {
@@ -305,6 +363,7 @@ main(void)
 	test_good();
 	test_bad();
 	test_permissions();
+	test_scope();
 	test_setter();
 	unlink(path);
 	rmdir(dir);

@@ -144,6 +144,9 @@ check_config(const struct alz_config *cfg)
 	FUZZ_CHECK(cfg->totp_prompt != NULL && fuzz_no_control(cfg->totp_prompt));
 	check_list(cfg->allowed_partitions, false);
 	check_list(cfg->ignore_users, true);
+	check_list(cfg->alianza_group, true);
+	FUZZ_CHECK(!cfg->alianza_uids.set || (cfg->alianza_uids.lo <= cfg->alianza_uids.hi &&
+					       cfg->alianza_uids.hi <= 4294967294UL));
 	for (i = ALZ_UT_MANAGEMENT; i <= ALZ_UT_END; i++)
 		check_list(cfg->groups[i], true);
 	for (i = 0; i < ALZ_PATH_COUNT; i++)
@@ -173,9 +176,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == ALZ_OK || rc == ALZ_ERR_CONFIG || rc == ALZ_ERR_NOMEM);
 	if (rc == ALZ_OK) {
 		rc = alz_config_finish(&cfg, path, &fuzz_log);
-		FUZZ_CHECK(rc == ALZ_OK || rc == ALZ_ERR_CONFIG);
+		FUZZ_CHECK(rc == ALZ_OK || rc == ALZ_ERR_CONFIG || rc == ALZ_NOT_CONFIGURED);
 		if (rc == ALZ_OK)
 			check_config(&cfg);
+		FUZZ_CHECK(rc != ALZ_NOT_CONFIGURED || cfg.base_url == NULL);
 	}
 	alz_config_free(&cfg);
 	return 0;
