@@ -243,7 +243,7 @@ cmd_check(const struct alz_config *cfg, const char *path, bool configured)
 	rc = configured ? alz_http_init(&http, cfg, &lg) : ALZ_NOT_CONFIGURED;
 	if (rc == ALZ_OK) {
 		/* a GET without a token: any HTTP answer proves DNS, TCP, TLS and the CA */
-		rc = alz_http_call(&http, "GET", ALZ_P_USERINFO, NULL, NULL, &r);
+		rc = alz_http_call(&http, ALZ_P_USERINFO, NULL, NULL, &r);
 		if (rc == ALZ_OK) {
 			printf("API %s: reached in %ld ms, certificate verified, GET %s answered %ld%s\n",
 			       cfg->base_url, r.elapsed_ms, cfg->paths[ALZ_P_USERINFO], r.status,

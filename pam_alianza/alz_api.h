@@ -33,11 +33,22 @@ enum alz_rc alz_api_jwt(struct alz_http *h, const char *api_user, const char *jw
 /* True when S has a JWT's shape: three non-empty base64url parts, a JSON header. */
 bool alz_jwt_shaped(const char *s);
 
-/* PUT path_logout with the token header; retried on 5xx/429 inside the deadline. */
+/*
+ * GET path_userinfo with the token header: who the token's user is now
+ * (LOGIN facts, no token). ALZ_ERR_TOKEN_EXPIRED is not a refusal.
+ */
+enum alz_rc alz_api_userinfo(struct alz_http *h, const char *api_user, const char *token,
+			     struct alz_outcome *o);
+
+/* POST path_refresh {refreshToken}: a new access token (secret: wipe and free) and its lifetime. */
+enum alz_rc alz_api_refresh(struct alz_http *h, const char *refresh_token, char **token,
+			    long *expires_in, struct alz_outcome *o);
+
+/* method_logout path_logout with the token header; retried on 5xx/429 inside the deadline. */
 enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
 			   struct alz_outcome *o);
 
-/* PUT path_password {userName, password, newPassword}; never retried. */
+/* path_password {userName, password, newPassword}; never retried; ALZ_ERR_UNSUPPORTED when unset. */
 enum alz_rc alz_api_password(struct alz_http *h, const char *api_user, const char *old_password,
 			     const char *new_password, struct alz_outcome *o);
 

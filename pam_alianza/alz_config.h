@@ -17,41 +17,63 @@
 #define ALZ_TYPES_ALL 0xeUL		/* the three user types' bits */
 #define ALZ_MAX_LIST_ITEM 257		/* bytes of one item of a list setting, NUL included */
 
-/* Endpoint paths of ../shared/API.md; each is a setting (path_* keys). */
+/* The two wire shapes of docs/API.md; api_dialect presets every setting below. */
+enum alz_dialect {
+	ALZ_DIALECT_ALIANZA,		/* sections 1-7 */
+	ALZ_DIALECT_FOODXCHANGE,	/* section 8 */
+	ALZ_DIALECT_COUNT
+};
+
+/*
+ * The API's calls; each has a path (path_* keys) and a method (method_*
+ * keys). A path set to "" means the dialect does not offer the call.
+ */
 enum alz_path {
-	ALZ_P_AUTHORIZE,	/* POST /v2/authorize */
-	ALZ_P_2FA,		/* POST /v2/authorize/2fa */
-	ALZ_P_USERINFO,		/* GET /v2/authorize/userinfo */
-	ALZ_P_LOGOUT,		/* PUT /v2/authorize/logout */
-	ALZ_P_PASSWORD,		/* PUT /v2/authorize */
-	ALZ_P_JWT,		/* POST /v2/authorize/jwt */
+	ALZ_P_AUTHORIZE,	/* POST /v2/authorize | POST /api/v1/auth/login */
+	ALZ_P_2FA,		/* POST /v2/authorize/2fa | POST /api/v1/auth/2fa/authenticate */
+	ALZ_P_USERINFO,		/* GET /v2/authorize/userinfo | GET /api/v1/auth/session */
+	ALZ_P_LOGOUT,		/* PUT /v2/authorize/logout | POST /api/v1/auth/logout */
+	ALZ_P_PASSWORD,		/* PUT /v2/authorize | none */
+	ALZ_P_JWT,		/* POST /v2/authorize/jwt | none */
+	ALZ_P_REFRESH,		/* none | POST /api/v1/auth/refresh */
 	ALZ_PATH_COUNT
 };
 
-/* JSON field and header names of ../shared/API.md; each is a setting (field_* keys). */
+/* Member names of the JSON bodies the module sends (field_* keys); bodies are flat in both dialects. */
 enum alz_field {
-	ALZ_F_USER_NAME,	/* userName */
+	ALZ_F_USER_NAME,	/* userName | email */
 	ALZ_F_PASSWORD,		/* password */
 	ALZ_F_NEW_PASSWORD,	/* newPassword */
-	ALZ_F_AUTH_TOKEN,	/* authToken */
-	ALZ_F_TOKEN_TYPE,	/* tokenType */
-	ALZ_F_EXPIRES_IN,	/* expiresIn */
-	ALZ_F_USER_ID,		/* userId */
-	ALZ_F_PARTITION_ID,	/* partitionId */
-	ALZ_F_PARTITION_NAME,	/* partitionName */
-	ALZ_F_USER_TYPE,	/* userType */
-	ALZ_F_ERROR_CODE,	/* errorCode */
-	ALZ_F_MESSAGE,		/* message */
-	ALZ_F_SESSION_ID,	/* sessionId */
-	ALZ_F_2FA_CODE,		/* token (in the /2fa request) */
-	ALZ_F_JWT,		/* token (in the /jwt request) */
-	ALZ_F_FX_SUCCESS,	/* success (FoodXchange envelope) */
-	ALZ_F_FX_ERROR,		/* error */
-	ALZ_F_FX_CODE,		/* code */
-	ALZ_F_FX_DATA,		/* data */
-	ALZ_F_AUTH_HEADER,	/* X-AUTH-TOKEN (HTTP header) */
+	ALZ_F_SESSION_ID,	/* sessionId (in the 2FA request) */
+	ALZ_F_2FA_CODE,		/* token (in the 2FA request) */
+	ALZ_F_JWT,		/* token (in the JWT request) */
+	ALZ_F_REFRESH_TOKEN,	/* refreshToken (in the refresh request) */
 	ALZ_FIELD_COUNT
 };
+
+/*
+ * Where a reply keeps each fact (reply_* keys): JSON Pointers (RFC 6901),
+ * one or more, the first one present wins; "" means the dialect has none.
+ */
+enum alz_reply_at {
+	ALZ_R_TOKEN,		/* /authToken | /data/tokens/accessToken */
+	ALZ_R_EXPIRES_IN,	/* /expiresIn | /data/tokens/expiresIn */
+	ALZ_R_REFRESH_TOKEN,	/* none | /data/tokens/refreshToken */
+	ALZ_R_USER_NAME,	/* /userName | /data/user/email */
+	ALZ_R_USER_ID,		/* /userId | /data/user/id */
+	ALZ_R_USER_TYPE,	/* /userType | /data/user/role */
+	ALZ_R_PARTITION_ID,	/* /partitionId | /data/user/company/id */
+	ALZ_R_PARTITION_NAME,	/* /partitionName | /data/user/company/name */
+	ALZ_R_SUCCESS,		/* none | /success: must be true on a 200 */
+	ALZ_R_ERROR_CODE,	/* /errorCode /error/code | /error/code */
+	ALZ_R_MESSAGE,		/* /message /error/message | /error/message */
+	ALZ_R_SESSION_ID,	/* /sessionId /error/data/sessionId | /error/data/sessionId */
+	ALZ_R_REFRESHED_TOKEN,	/* none | /data/accessToken (the refresh reply) */
+	ALZ_R_REFRESHED_EXPIRES_IN,	/* none | /data/expiresIn */
+	ALZ_REPLY_AT_COUNT
+};
+
+#define ALZ_MAX_REPLY_AT 4	/* pointers in one reply_* setting */
 
 /* An inclusive uid range (alianza_uids); unset: no range was named. */
 struct alz_uid_range {
@@ -107,11 +129,18 @@ struct alz_config {
 	unsigned long local_totp_types;	/* bit (1 << enum alz_user_type) per type */
 	unsigned long local_totp_window;	/* 30 s steps accepted either side */
 
-	char *paths[ALZ_PATH_COUNT];
+	/* the wire (docs/API.md): api_dialect presets all of it */
+	unsigned long dialect;		/* enum alz_dialect */
+	char *paths[ALZ_PATH_COUNT];	/* NULL: the call is not offered */
+	char *methods[ALZ_PATH_COUNT];	/* "GET", "POST", "PUT", ... */
 	char *fields[ALZ_FIELD_COUNT];
+	char *replies[ALZ_REPLY_AT_COUNT];	/* pointer lists; NULL: not in this dialect */
+	char *token_header;		/* "X-AUTH-TOKEN: %t", "Authorization: Bearer %t" */
+	bool reply_user_required;	/* a success must name its user */
 
-	/* bookkeeping for duplicate-key detection; not settings */
-	unsigned char seen[128];
+	/* bookkeeping, not settings: keys seen in the file, keys set on purpose */
+	unsigned char seen[160];
+	unsigned char explicit_set[160];
 };
 
 /* Fill cfg with every default. Returns ALZ_OK or ALZ_ERR_NOMEM. */
@@ -141,6 +170,9 @@ enum alz_rc alz_config_set(struct alz_config *cfg, const char *key,
  */
 enum alz_rc alz_config_finish(struct alz_config *cfg, const char *source,
 			      const struct alz_log *lg);
+
+/* "alianza", "foodxchange" */
+const char *alz_config_dialect_name(const struct alz_config *cfg);
 
 /* True when alianza_group or alianza_uids names the Alianza users. */
 bool alz_config_scope_set(const struct alz_config *cfg);

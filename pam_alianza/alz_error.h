@@ -34,6 +34,8 @@
 	X(ALZ_ERR_RATE_LIMITED, "rate limited by the API") \
 	X(ALZ_ERR_BAD_REQUEST, "the API refused the request as malformed") \
 	X(ALZ_ERR_POLICY,     "password refused by the API's policy") \
+	X(ALZ_ERR_TOKEN_EXPIRED, "the API says the token expired (refresh, or log in again; not a refusal)") \
+	X(ALZ_ERR_UNSUPPORTED, "the API's dialect does not offer this call (its path is unset)") \
 	X(ALZ_ERR_CONNECT,    "the API's address refused the connection or has no route") \
 	X(ALZ_ERR_RESOLVE,    "the API's host name did not resolve") \
 	X(ALZ_ERR_LOCAL_NET,  "this process could not make the connection (no socket, thread or local address)") \

@@ -39,16 +39,17 @@ enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
 			  const struct alz_log *lg);
 
 /*
- * One exchange: METHOD ("GET", "POST", "PUT") on the configured base URL +
- * the path of ENDPOINT. BODY (JSON, may hold a secret) may be NULL.
- * TOKEN, when not NULL, goes in the auth-token header. Each transport
+ * One exchange: ENDPOINT's method and path (method_*, path_*) on the
+ * configured base URL; ALZ_ERR_UNSUPPORTED, nothing sent, when the dialect
+ * has no such call. BODY (JSON, may hold a secret) may be NULL. TOKEN,
+ * when not NULL, goes in the token_header template. Each transport
  * failure has its own code (ALZ_ERR_CONNECT, RESOLVE, LOCAL_NET, CUT,
  * NETWORK, TIMEOUT, TLS, TLS_HANDSHAKE, BAD_REPLY); any HTTP status is
  * ALZ_OK here and judged by the caller.
  */
-enum alz_rc alz_http_call(struct alz_http *h, const char *method,
-			  enum alz_path endpoint, const char *body,
-			  const char *token, struct alz_http_reply *out);
+enum alz_rc alz_http_call(struct alz_http *h, enum alz_path endpoint,
+			  const char *body, const char *token,
+			  struct alz_http_reply *out);
 
 void alz_http_reply_free(struct alz_http_reply *r);
 void alz_http_cleanup(struct alz_http *h);

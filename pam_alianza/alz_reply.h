@@ -16,6 +16,7 @@
 /* The facts of a successful log-in. */
 struct alz_login {
 	char *token;		/* secret: wiped on free */
+	char *refresh_token;	/* secret, or NULL: the dialect has none (reply_refresh_token) */
 	long expires_in;	/* seconds */
 	enum alz_user_type user_type;
 	char *user_name;	/* as the API spells it */
@@ -41,6 +42,20 @@ struct alz_api_error {
 enum alz_rc alz_reply_login(const struct alz_config *cfg, long status,
 			    const char *body, size_t len, const char *expect_user,
 			    struct alz_login *login, struct alz_api_error *err);
+
+/*
+ * Judge a who-am-I reply (path_userinfo): on a 200, FACTS gets the user,
+ * type and tenant (no token), read like a log-in's. A 401 with
+ * TOKEN_EXPIRED is ALZ_ERR_TOKEN_EXPIRED, never a refusal of the user.
+ */
+enum alz_rc alz_reply_userinfo(const struct alz_config *cfg, long status,
+			       const char *body, size_t len, const char *expect_user,
+			       struct alz_login *facts, struct alz_api_error *err);
+
+/* Judge a refresh reply: a new access token (secret, caller wipes) and its lifetime. */
+enum alz_rc alz_reply_refresh(const struct alz_config *cfg, long status,
+			      const char *body, size_t len, char **token,
+			      long *expires_in, struct alz_api_error *err);
 
 /* Judge a reply whose body does not matter on success (logout, password change). */
 enum alz_rc alz_reply_status(const struct alz_config *cfg, long status,

@@ -23,4 +23,8 @@ enum alz_rc alz_request_password(const struct alz_config *cfg, const char *user,
 				 char **json);
 enum alz_rc alz_request_jwt(const struct alz_config *cfg, const char *jwt, char **json);
 
+/* {refreshToken}: the FoodXchange refresh call. */
+enum alz_rc alz_request_refresh(const struct alz_config *cfg, const char *refresh_token,
+				char **json);
+
 #endif

@@ -23,7 +23,7 @@ login_exchange(struct alz_http *h, enum alz_path ep, char *body, const char *exp
 	struct alz_http_reply r;
 	enum alz_rc rc;
 
-	rc = alz_http_call(h, "POST", ep, body, NULL, &r);
+	rc = alz_http_call(h, ep, body, NULL, &r);
 	alz_secret_free(body);
 	o->elapsed_ms = r.elapsed_ms;
 	if (rc != ALZ_OK)
@@ -94,14 +94,14 @@ now_ms(void)
 
 /* One exchange whose success has no body worth reading (logout, password change). */
 static enum alz_rc
-status_exchange(struct alz_http *h, const char *method, enum alz_path ep, const char *body,
+status_exchange(struct alz_http *h, enum alz_path ep, const char *body,
 		const char *token, struct alz_outcome *o)
 {
 	struct alz_http_reply r;
 	enum alz_rc rc;
 
 	outcome_reset(o);
-	rc = alz_http_call(h, method, ep, body, token, &r);
+	rc = alz_http_call(h, ep, body, token, &r);
 	o->elapsed_ms = r.elapsed_ms;
 	if (rc == ALZ_OK) {
 		o->status = r.status;
@@ -121,7 +121,7 @@ alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 	int attempt;
 
 	for (attempt = 0;; attempt++) {
-		rc = status_exchange(h, "PUT", ALZ_P_LOGOUT, NULL, token, o);
+		rc = status_exchange(h, ALZ_P_LOGOUT, NULL, token, o);
 		/* only a 5xx or a 429 is worth another try */
 		if (!(rc == ALZ_ERR_SERVER || rc == ALZ_ERR_RATE_LIMITED) ||
 		    attempt + 1 >= LOGOUT_ATTEMPTS)
@@ -144,13 +144,17 @@ alz_api_password(struct alz_http *h, const char *api_user, const char *old_passw
 	enum alz_rc rc;
 
 	outcome_reset(o);
+	if (h->cfg->paths[ALZ_P_PASSWORD] == NULL) {
+		o->rc = ALZ_ERR_UNSUPPORTED;	/* FoodXchange: no change with the current password */
+		return o->rc;
+	}
 	rc = alz_request_password(h->cfg, api_user, old_password, new_password, &body);
 	if (rc != ALZ_OK) {
 		o->rc = rc;
 		return rc;
 	}
 	/* never retried: each try counts toward the API's lockout */
-	rc = status_exchange(h, "PUT", ALZ_P_PASSWORD, body, NULL, o);
+	rc = status_exchange(h, ALZ_P_PASSWORD, body, NULL, o);
 	alz_secret_free(body);
 	return rc;
 }
@@ -199,6 +203,56 @@ alz_api_jwt(struct alz_http *h, const char *api_user, const char *jwt, struct al
 		alz_login_free(&o->login);
 		rc = o->rc = ALZ_ERR_BAD_REPLY;
 	}
+	return rc;
+}
+
+enum alz_rc
+alz_api_userinfo(struct alz_http *h, const char *api_user, const char *token,
+		 struct alz_outcome *o)
+{
+	struct alz_http_reply r;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	rc = alz_http_call(h, ALZ_P_USERINFO, NULL, token, &r);
+	o->elapsed_ms = r.elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r.status;
+		o->retry_after = r.retry_after;
+		rc = alz_reply_userinfo(h->cfg, r.status, r.body.data, r.body.len, api_user,
+					&o->login, &o->err);
+	}
+	alz_http_reply_free(&r);
+	o->rc = rc;
+	return rc;
+}
+
+enum alz_rc
+alz_api_refresh(struct alz_http *h, const char *refresh_token, char **token,
+		long *expires_in, struct alz_outcome *o)
+{
+	struct alz_http_reply r;
+	char *body = NULL;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	*token = NULL;
+	rc = alz_request_refresh(h->cfg, refresh_token, &body);
+	if (rc != ALZ_OK)
+		goto out;
+	/* never retried: a refresh token may be single use */
+	rc = alz_http_call(h, ALZ_P_REFRESH, body, NULL, &r);
+	alz_secret_free(body);
+	o->elapsed_ms = r.elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r.status;
+		o->retry_after = r.retry_after;
+		rc = alz_reply_refresh(h->cfg, r.status, r.body.data, r.body.len, token,
+				       expires_in, &o->err);
+	}
+	alz_http_reply_free(&r);
+out:
+	o->rc = rc;
 	return rc;
 }
 

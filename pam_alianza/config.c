@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alz_config.h"
+#include "alz_jptr.h"
 #include "alz_text.h"
 #include "alz_trust.h"
 
@@ -33,6 +34,10 @@ enum key_type {
 	K_PARTITIONS,	/* comma-separated partition ids, or "*" */
 	K_ENVNAME,	/* an environment variable name prefix */
 	K_UIDRANGE,	/* "LOW-HIGH" or "UID" (struct alz_uid_range); empty: unset */
+	K_DIALECT,	/* alianza | foodxchange (enum alz_dialect) */
+	K_METHOD,	/* an HTTP method */
+	K_POINTERS,	/* JSON Pointers (RFC 6901), space separated; empty: none */
+	K_HEADER,	/* "Name: text %t text": the token header */
 };
 
 struct key {
@@ -41,87 +46,127 @@ struct key {
 	size_t off;
 	const char *def;	/* default, parsed like a file value */
 	unsigned long min, max;	/* K_SECONDS, K_UINT */
+	/* per enum alz_dialect, for the wire's keys (def is then NULL) */
+	const char *preset[ALZ_DIALECT_COUNT];
+};
+
+/* An older spelling of a key: its value, between PREFIX and SUFFIX, is the new key's. */
+struct alias {
+	const char *name, *key, *prefix, *suffix;
 };
 
 #define OFF(member) offsetof(struct alz_config, member)
 
 /* Every setting, its default and its range. Adding a key is one line here. */
 static const struct key keys[] = {
-	{ "base_url", K_URL, OFF(base_url), NULL, 0, 0 },
-	{ "ca_file", K_FILE, OFF(ca_file), NULL, 0, 0 },
-	{ "ca_dir", K_FILE, OFF(ca_dir), "/etc/ssl/certs", 0, 0 },
-	{ "proxy", K_PROXY, OFF(proxy), NULL, 0, 0 },
-	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60 },
-	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300 },
-	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0 },
-	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL },	/* ALZ_DEFAULT_MIN_UID */
-	{ "ignore_users", K_GROUPS, OFF(ignore_users), NULL, 0, 0 },
-	{ "alianza_group", K_GROUPS, OFF(alianza_group), NULL, 0, 0 },
-	{ "alianza_uids", K_UIDRANGE, OFF(alianza_uids), NULL, 0, 4294967294UL },
-	{ "debug", K_BOOL, OFF(debug), "no", 0, 0 },
+	{ "base_url", K_URL, OFF(base_url), NULL, 0, 0, { NULL, NULL } },
+	{ "ca_file", K_FILE, OFF(ca_file), NULL, 0, 0, { NULL, NULL } },
+	{ "ca_dir", K_FILE, OFF(ca_dir), "/etc/ssl/certs", 0, 0, { NULL, NULL } },
+	{ "proxy", K_PROXY, OFF(proxy), NULL, 0, 0, { NULL, NULL } },
+	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60, { NULL, NULL } },
+	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300, { NULL, NULL } },
+	{ "user_template", K_TEMPLATE, OFF(user_template), "%u", 0, 0, { NULL, NULL } },
+	{ "min_uid", K_UINT, OFF(min_uid), "1000", 0, 4294967294UL, { NULL, NULL } },	/* ALZ_DEFAULT_MIN_UID */
+	{ "ignore_users", K_GROUPS, OFF(ignore_users), NULL, 0, 0, { NULL, NULL } },
+	{ "alianza_group", K_GROUPS, OFF(alianza_group), NULL, 0, 0, { NULL, NULL } },
+	{ "alianza_uids", K_UIDRANGE, OFF(alianza_uids), NULL, 0, 4294967294UL, { NULL, NULL } },
+	{ "debug", K_BOOL, OFF(debug), "no", 0, 0, { NULL, NULL } },
 
-	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0 },
-	{ "logout", K_BOOL, OFF(logout), "yes", 0, 0 },
-	{ "logout_after_auth", K_BOOL, OFF(logout_after_auth), "no", 0, 0 },
-	{ "cached_auth_timeout", K_DURATION, OFF(cached_auth_timeout), "0", 0, 86400 },
-	{ "offline_window", K_DURATION, OFF(offline_window), "0", 0, 2592000 },
-	{ "offline_max_failures", K_UINT, OFF(offline_max_failures), "3", 1, 100 },
-	{ "offline_failure_delay", K_DURATION, OFF(offline_failure_delay), "300", 0, 86400 },
+	{ "cache_dir", K_FILE, OFF(cache_dir), "/var/lib/pam_alianza", 0, 0, { NULL, NULL } },
+	{ "logout", K_BOOL, OFF(logout), "yes", 0, 0, { NULL, NULL } },
+	{ "logout_after_auth", K_BOOL, OFF(logout_after_auth), "no", 0, 0, { NULL, NULL } },
+	{ "cached_auth_timeout", K_DURATION, OFF(cached_auth_timeout), "0", 0, 86400, { NULL, NULL } },
+	{ "offline_window", K_DURATION, OFF(offline_window), "0", 0, 2592000, { NULL, NULL } },
+	{ "offline_max_failures", K_UINT, OFF(offline_max_failures), "3", 1, 100, { NULL, NULL } },
+	{ "offline_failure_delay", K_DURATION, OFF(offline_failure_delay), "300", 0, 86400, { NULL, NULL } },
 
-	{ "throttle_failures", K_UINT, OFF(throttle_failures), "0", 0, 100 },
-	{ "throttle_interval", K_DURATION, OFF(throttle_interval), "900", 1, 86400 },
-	{ "throttle_unlock", K_DURATION, OFF(throttle_unlock), "600", 1, 86400 },
-	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0 },
+	{ "throttle_failures", K_UINT, OFF(throttle_failures), "0", 0, 100, { NULL, NULL } },
+	{ "throttle_interval", K_DURATION, OFF(throttle_interval), "900", 1, 86400, { NULL, NULL } },
+	{ "throttle_unlock", K_DURATION, OFF(throttle_unlock), "600", 1, 86400, { NULL, NULL } },
+	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0, { NULL, NULL } },
 
-	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0 },
-	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0 },
-	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000 },
-	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0 },
-	{ "groups_management_user", K_GROUPS, OFF(groups[ALZ_UT_MANAGEMENT]), NULL, 0, 0 },
-	{ "groups_account_user", K_GROUPS, OFF(groups[ALZ_UT_ACCOUNT]), NULL, 0, 0 },
-	{ "groups_end_user", K_GROUPS, OFF(groups[ALZ_UT_END]), NULL, 0, 0 },
-	{ "missing_group_fatal", K_BOOL, OFF(missing_group_fatal), "no", 0, 0 },
-	{ "env_prefix", K_ENVNAME, OFF(env_prefix), "ALIANZA_", 0, 0 },
+	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0, { NULL, NULL } },
+	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0, { NULL, NULL } },
+	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000, { NULL, NULL } },
+	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0, { NULL, NULL } },
+	{ "groups_management_user", K_GROUPS, OFF(groups[ALZ_UT_MANAGEMENT]), NULL, 0, 0, { NULL, NULL } },
+	{ "groups_account_user", K_GROUPS, OFF(groups[ALZ_UT_ACCOUNT]), NULL, 0, 0, { NULL, NULL } },
+	{ "groups_end_user", K_GROUPS, OFF(groups[ALZ_UT_END]), NULL, 0, 0, { NULL, NULL } },
+	{ "missing_group_fatal", K_BOOL, OFF(missing_group_fatal), "no", 0, 0, { NULL, NULL } },
+	{ "env_prefix", K_ENVNAME, OFF(env_prefix), "ALIANZA_", 0, 0, { NULL, NULL } },
 
-	{ "totp_prompt", K_TEXT, OFF(totp_prompt), "\"Verification code: \"", 0, 0 },
-	{ "totp_tries", K_UINT, OFF(totp_tries), "3", 1, 10 },
-	{ "code_appended", K_BOOL, OFF(code_appended), "no", 0, 0 },
-	{ "code_digits", K_UINT, OFF(code_digits), "6", 6, 8 },
-	{ "local_totp_file", K_FILE, OFF(local_totp_file), "/etc/security/pam_alianza_totp", 0, 0 },
-	{ "local_totp_user_types", K_TYPES, OFF(local_totp_types), "none", 0, 0 },
-	{ "local_totp_window", K_UINT, OFF(local_totp_window), "1", 0, 10 },
+	{ "totp_prompt", K_TEXT, OFF(totp_prompt), "\"Verification code: \"", 0, 0, { NULL, NULL } },
+	{ "totp_tries", K_UINT, OFF(totp_tries), "3", 1, 10, { NULL, NULL } },
+	{ "code_appended", K_BOOL, OFF(code_appended), "no", 0, 0, { NULL, NULL } },
+	{ "code_digits", K_UINT, OFF(code_digits), "6", 6, 8, { NULL, NULL } },
+	{ "local_totp_file", K_FILE, OFF(local_totp_file), "/etc/security/pam_alianza_totp", 0, 0, { NULL, NULL } },
+	{ "local_totp_user_types", K_TYPES, OFF(local_totp_types), "none", 0, 0, { NULL, NULL } },
+	{ "local_totp_window", K_UINT, OFF(local_totp_window), "1", 0, 10, { NULL, NULL } },
 
-	{ "path_authorize", K_APIPATH, OFF(paths[ALZ_P_AUTHORIZE]), "/v2/authorize", 0, 0 },
-	{ "path_2fa", K_APIPATH, OFF(paths[ALZ_P_2FA]), "/v2/authorize/2fa", 0, 0 },
-	{ "path_userinfo", K_APIPATH, OFF(paths[ALZ_P_USERINFO]), "/v2/authorize/userinfo", 0, 0 },
-	{ "path_logout", K_APIPATH, OFF(paths[ALZ_P_LOGOUT]), "/v2/authorize/logout", 0, 0 },
-	{ "path_password", K_APIPATH, OFF(paths[ALZ_P_PASSWORD]), "/v2/authorize", 0, 0 },
-	{ "path_jwt", K_APIPATH, OFF(paths[ALZ_P_JWT]), "/v2/authorize/jwt", 0, 0 },
-
-	{ "field_user_name", K_NAME, OFF(fields[ALZ_F_USER_NAME]), "userName", 0, 0 },
-	{ "field_password", K_NAME, OFF(fields[ALZ_F_PASSWORD]), "password", 0, 0 },
-	{ "field_new_password", K_NAME, OFF(fields[ALZ_F_NEW_PASSWORD]), "newPassword", 0, 0 },
-	{ "field_auth_token", K_NAME, OFF(fields[ALZ_F_AUTH_TOKEN]), "authToken", 0, 0 },
-	{ "field_token_type", K_NAME, OFF(fields[ALZ_F_TOKEN_TYPE]), "tokenType", 0, 0 },
-	{ "field_expires_in", K_NAME, OFF(fields[ALZ_F_EXPIRES_IN]), "expiresIn", 0, 0 },
-	{ "field_user_id", K_NAME, OFF(fields[ALZ_F_USER_ID]), "userId", 0, 0 },
-	{ "field_partition_id", K_NAME, OFF(fields[ALZ_F_PARTITION_ID]), "partitionId", 0, 0 },
-	{ "field_partition_name", K_NAME, OFF(fields[ALZ_F_PARTITION_NAME]), "partitionName", 0, 0 },
-	{ "field_user_type", K_NAME, OFF(fields[ALZ_F_USER_TYPE]), "userType", 0, 0 },
-	{ "field_error_code", K_NAME, OFF(fields[ALZ_F_ERROR_CODE]), "errorCode", 0, 0 },
-	{ "field_message", K_NAME, OFF(fields[ALZ_F_MESSAGE]), "message", 0, 0 },
-	{ "field_session_id", K_NAME, OFF(fields[ALZ_F_SESSION_ID]), "sessionId", 0, 0 },
-	{ "field_2fa_code", K_NAME, OFF(fields[ALZ_F_2FA_CODE]), "token", 0, 0 },
-	{ "field_jwt", K_NAME, OFF(fields[ALZ_F_JWT]), "token", 0, 0 },
-	{ "field_fx_success", K_NAME, OFF(fields[ALZ_F_FX_SUCCESS]), "success", 0, 0 },
-	{ "field_fx_error", K_NAME, OFF(fields[ALZ_F_FX_ERROR]), "error", 0, 0 },
-	{ "field_fx_code", K_NAME, OFF(fields[ALZ_F_FX_CODE]), "code", 0, 0 },
-	{ "field_fx_data", K_NAME, OFF(fields[ALZ_F_FX_DATA]), "data", 0, 0 },
-	{ "header_auth_token", K_NAME, OFF(fields[ALZ_F_AUTH_HEADER]), "X-AUTH-TOKEN", 0, 0 },
+	/* docs/API.md: the wire; api_dialect presets every key of this part */
+	{ "api_dialect", K_DIALECT, OFF(dialect), "alianza", 0, 0, { NULL, NULL } },
+#define WIRE(name, type, member, alianza, foodxchange) \
+	{ name, type, OFF(member), NULL, 0, 0, { alianza, foodxchange } }
+	WIRE("path_authorize", K_APIPATH, paths[ALZ_P_AUTHORIZE], "/v2/authorize", "/api/v1/auth/login"),
+	WIRE("path_2fa", K_APIPATH, paths[ALZ_P_2FA], "/v2/authorize/2fa", "/api/v1/auth/2fa/authenticate"),
+	WIRE("path_userinfo", K_APIPATH, paths[ALZ_P_USERINFO], "/v2/authorize/userinfo", "/api/v1/auth/session"),
+	WIRE("path_logout", K_APIPATH, paths[ALZ_P_LOGOUT], "/v2/authorize/logout", "/api/v1/auth/logout"),
+	WIRE("path_password", K_APIPATH, paths[ALZ_P_PASSWORD], "/v2/authorize", ""),
+	WIRE("path_jwt", K_APIPATH, paths[ALZ_P_JWT], "/v2/authorize/jwt", ""),
+	WIRE("path_refresh", K_APIPATH, paths[ALZ_P_REFRESH], "", "/api/v1/auth/refresh"),
+	WIRE("method_authorize", K_METHOD, methods[ALZ_P_AUTHORIZE], "POST", "POST"),
+	WIRE("method_2fa", K_METHOD, methods[ALZ_P_2FA], "POST", "POST"),
+	WIRE("method_userinfo", K_METHOD, methods[ALZ_P_USERINFO], "GET", "GET"),
+	WIRE("method_logout", K_METHOD, methods[ALZ_P_LOGOUT], "PUT", "POST"),
+	WIRE("method_password", K_METHOD, methods[ALZ_P_PASSWORD], "PUT", "PUT"),
+	WIRE("method_jwt", K_METHOD, methods[ALZ_P_JWT], "POST", "POST"),
+	WIRE("method_refresh", K_METHOD, methods[ALZ_P_REFRESH], "POST", "POST"),
+	WIRE("field_user_name", K_NAME, fields[ALZ_F_USER_NAME], "userName", "email"),
+	WIRE("field_password", K_NAME, fields[ALZ_F_PASSWORD], "password", "password"),
+	WIRE("field_new_password", K_NAME, fields[ALZ_F_NEW_PASSWORD], "newPassword", "newPassword"),
+	WIRE("field_session_id", K_NAME, fields[ALZ_F_SESSION_ID], "sessionId", "sessionId"),
+	WIRE("field_2fa_code", K_NAME, fields[ALZ_F_2FA_CODE], "token", "token"),
+	WIRE("field_jwt", K_NAME, fields[ALZ_F_JWT], "token", "token"),
+	WIRE("field_refresh_token", K_NAME, fields[ALZ_F_REFRESH_TOKEN], "refreshToken", "refreshToken"),
+	WIRE("reply_token", K_POINTERS, replies[ALZ_R_TOKEN], "/authToken", "/data/tokens/accessToken"),
+	WIRE("reply_expires_in", K_POINTERS, replies[ALZ_R_EXPIRES_IN], "/expiresIn", "/data/tokens/expiresIn"),
+	WIRE("reply_refresh_token", K_POINTERS, replies[ALZ_R_REFRESH_TOKEN], "", "/data/tokens/refreshToken"),
+	WIRE("reply_user_name", K_POINTERS, replies[ALZ_R_USER_NAME], "/userName", "/data/user/email"),
+	WIRE("reply_user_id", K_POINTERS, replies[ALZ_R_USER_ID], "/userId", "/data/user/id"),
+	WIRE("reply_user_type", K_POINTERS, replies[ALZ_R_USER_TYPE], "/userType", "/data/user/role"),
+	WIRE("reply_partition_id", K_POINTERS, replies[ALZ_R_PARTITION_ID], "/partitionId", "/data/user/company/id"),
+	WIRE("reply_partition_name", K_POINTERS, replies[ALZ_R_PARTITION_NAME], "/partitionName",
+	     "/data/user/company/name"),
+	WIRE("reply_success", K_POINTERS, replies[ALZ_R_SUCCESS], "", "/success"),
+	/* docs/API.md 1: an Alianza host reads FoodXchange's error envelope too */
+	WIRE("reply_error_code", K_POINTERS, replies[ALZ_R_ERROR_CODE], "/errorCode /error/code", "/error/code"),
+	WIRE("reply_message", K_POINTERS, replies[ALZ_R_MESSAGE], "/message /error/message", "/error/message"),
+	WIRE("reply_session_id", K_POINTERS, replies[ALZ_R_SESSION_ID], "/sessionId /error/data/sessionId",
+	     "/error/data/sessionId"),
+	WIRE("reply_refreshed_token", K_POINTERS, replies[ALZ_R_REFRESHED_TOKEN], "", "/data/accessToken"),
+	WIRE("reply_refreshed_expires_in", K_POINTERS, replies[ALZ_R_REFRESHED_EXPIRES_IN], "", "/data/expiresIn"),
+	WIRE("reply_user_required", K_BOOL, reply_user_required, "no", "yes"),
+	WIRE("token_header", K_HEADER, token_header, "X-AUTH-TOKEN: %t", "Authorization: Bearer %t"),
+#undef WIRE
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-_Static_assert(NKEYS <= sizeof(((struct alz_config *)0)->seen),
+/* The first release's names: a file written for it still loads. */
+static const struct alias aliases[] = {
+	{ "header_auth_token", "token_header", "", ": %t" },
+	{ "field_auth_token", "reply_token", "/", "" },
+	{ "field_expires_in", "reply_expires_in", "/", "" },
+	{ "field_user_id", "reply_user_id", "/", "" },
+	{ "field_user_type", "reply_user_type", "/", "" },
+	{ "field_partition_id", "reply_partition_id", "/", "" },
+	{ "field_partition_name", "reply_partition_name", "/", "" },
+	{ "field_error_code", "reply_error_code", "/", "" },
+	{ "field_message", "reply_message", "/", "" },
+};
+#define NALIASES (sizeof(aliases) / sizeof(aliases[0]))
+
+_Static_assert(NKEYS <= sizeof(((struct alz_config *)0)->seen) &&
+	       NKEYS <= sizeof(((struct alz_config *)0)->explicit_set),
 	       "seen[] too small for the key table");
 
 static char **
@@ -377,6 +422,68 @@ parse_types(const char *v, unsigned long *out)
 	return true;
 }
 
+static const char *const dialect_names[ALZ_DIALECT_COUNT] = { "alianza", "foodxchange" };
+
+static bool
+parse_dialect(const char *v, unsigned long *out)
+{
+	unsigned long i;
+
+	for (i = 0; i < ALZ_DIALECT_COUNT; i++)
+		if (strcmp(v, dialect_names[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+/* What a token may travel in: "Name: text%ttext", exactly one %t, nothing libcurl could split. */
+static bool
+valid_header(const char *v)
+{
+	const char *colon = strchr(v, ':'), *t, *c;
+
+	if (colon == NULL || colon == v || strlen(v) > 128 || !alz_text_ok(v, ALZ_TEXT_ASCII_LINE))
+		return false;
+	for (c = v; c < colon; c++)	/* an RFC 9110 token */
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      strchr("!#$&'*+-.^_`|~", *c) != NULL))
+			return false;
+	t = strstr(colon, "%t");
+	if (t == NULL || strstr(t + 2, "%t") != NULL)
+		return false;
+	for (c = colon; *c != '\0'; c++)	/* no other escape: the value is taken as it is */
+		if (*c == '%' && c != t)
+			return false;
+	return true;
+}
+
+/* Space-separated JSON Pointers, each one alz_jptr_valid; "" is none. */
+static bool
+valid_pointers(const char *v)
+{
+	char buf[ALZ_JPTR_MAX_LEN + 1];
+	const char *p = v;
+	unsigned n = 0;
+
+	if (!alz_text_ok(v, ALZ_TEXT_ASCII_LINE))
+		return false;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		if (strcspn(p, " \t") > ALZ_JPTR_MAX_LEN || ++n > ALZ_MAX_REPLY_AT)
+			return false;
+		memcpy(buf, p, strcspn(p, " \t"));
+		buf[strcspn(p, " \t")] = '\0';
+		/* alz_list_next() splits on commas too: no pointer may hold one */
+		if (buf[0] != '/' || strchr(buf, ',') != NULL || !alz_jptr_valid(buf))
+			return false;
+		p += strlen(buf);
+	}
+	return true;
+}
+
 /* Printable text; surrounding double quotes keep leading/trailing spaces. */
 static enum alz_rc
 set_text(struct alz_config *cfg, const struct key *k, const char *value,
@@ -403,20 +510,15 @@ set_text(struct alz_config *cfg, const struct key *k, const char *value,
 	return set_string(cfg, k, buf);
 }
 
-enum alz_rc
-alz_config_set(struct alz_config *cfg, const char *key, const char *value,
-	       const char *source, unsigned line, const struct alz_log *lg)
+static enum alz_rc
+set_value(struct alz_config *cfg, const struct key *k, const char *value,
+	  const char *source, unsigned line, const struct alz_log *lg)
 {
-	const struct key *k;
+	const char *key = k->name;
 	unsigned long n = 0;
 	bool b = false;
 	char why[160];
 
-	k = find_key(key);
-	if (k == NULL) {
-		bad_value(lg, source, line, key, "unknown key");
-		return ALZ_ERR_CONFIG;
-	}
 	switch (k->type) {
 	case K_URL:
 		if (!valid_https_url(value)) {
@@ -472,6 +574,8 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 		}
 		return set_string(cfg, k, value);
 	case K_APIPATH:
+		if (*value == '\0')
+			return set_string(cfg, k, value);	/* the dialect does not offer it */
 		if (value[0] != '/' || !alz_text_ok(value, ALZ_TEXT_VISIBLE) || strpbrk(value, "?#") != NULL) {
 			bad_value(lg, source, line, key,
 				  "must be an absolute URL path such as /v2/authorize");
@@ -528,8 +632,91 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
+	case K_DIALECT:
+		if (!parse_dialect(value, &n)) {
+			bad_value(lg, source, line, key, "must be alianza or foodxchange");
+			return ALZ_ERR_CONFIG;
+		}
+		*(unsigned long *)((char *)cfg + k->off) = n;
+		return ALZ_OK;
+	case K_METHOD:
+		if (strcmp(value, "GET") != 0 && strcmp(value, "POST") != 0 && strcmp(value, "PUT") != 0 &&
+		    strcmp(value, "PATCH") != 0 && strcmp(value, "DELETE") != 0) {
+			bad_value(lg, source, line, key, "must be GET, POST, PUT, PATCH or DELETE");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_POINTERS:
+		if (!valid_pointers(value)) {
+			snprintf(why, sizeof(why), "must be up to %d JSON Pointers (RFC 6901) such as "
+				 "/data/tokens/accessToken, separated by spaces, or empty", ALZ_MAX_REPLY_AT);
+			bad_value(lg, source, line, key, why);
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
+	case K_HEADER:
+		if (!valid_header(value)) {
+			bad_value(lg, source, line, key,
+				  "must be 'Name: value' with exactly one %t for the token, such as "
+				  "'Authorization: Bearer %t', printable ASCII, no other %");
+			return ALZ_ERR_CONFIG;
+		}
+		return set_string(cfg, k, value);
 	}
 	return ALZ_ERR_CONFIG;
+}
+
+static bool
+is_alias(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NALIASES; i++)
+		if (strcmp(aliases[i].name, key) == 0)
+			return true;
+	return false;
+}
+
+/* KEY's entry, or an alias's (its value rewritten into BUF). NULL: unknown, or a bad alias value. */
+static const struct key *
+resolve(const char *key, const char **value, char *buf, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < NALIASES; i++) {
+		if (strcmp(aliases[i].name, key) != 0)
+			continue;
+		/* an old name was a plain member or header name: nothing a pointer or template would read */
+		if (**value == '\0' || strpbrk(*value, "/~%:\"\\ \t") != NULL ||
+		    strlen(*value) > 128)
+			return NULL;
+		snprintf(buf, cap, "%s%s%s", aliases[i].prefix, *value, aliases[i].suffix);
+		*value = buf;
+		return find_key(aliases[i].key);
+	}
+	return find_key(key);
+}
+
+enum alz_rc
+alz_config_set(struct alz_config *cfg, const char *key, const char *value,
+	       const char *source, unsigned line, const struct alz_log *lg)
+{
+	const struct key *k;
+	char buf[160];
+	enum alz_rc rc;
+
+	k = resolve(key, &value, buf, sizeof(buf));
+	if (k == NULL) {
+		bad_value(lg, source, line, key, is_alias(key) ?
+			  "an older name: its value must be a plain member or header name "
+			  "(the reply_* keys and token_header take pointers and templates)" :
+			  "unknown key");
+		return ALZ_ERR_CONFIG;
+	}
+	rc = set_value(cfg, k, value, source, line, lg);
+	if (rc == ALZ_OK)
+		cfg->explicit_set[k - keys] = 1;	/* api_dialect's preset no longer applies */
+	return rc;
 }
 
 enum alz_rc
@@ -540,9 +727,11 @@ alz_config_init(struct alz_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].def == NULL)
+		const char *def = keys[i].def != NULL ? keys[i].def : keys[i].preset[ALZ_DIALECT_ALIANZA];
+
+		if (def == NULL)
 			continue;
-		rc = alz_config_set(cfg, keys[i].name, keys[i].def, "defaults", 0, NULL);
+		rc = set_value(cfg, &keys[i], def, "defaults", 0, NULL);
 		if (rc != ALZ_OK) {
 			alz_config_free(cfg);
 			return rc;
@@ -560,7 +749,7 @@ alz_config_free(struct alz_config *cfg)
 		enum key_type t = keys[i].type;
 
 		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
-		    t == K_TYPES || t == K_UIDRANGE)
+		    t == K_TYPES || t == K_UIDRANGE || t == K_DIALECT)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;
@@ -610,7 +799,12 @@ parse_line(struct alz_config *cfg, char *line, const char *path, unsigned lineno
 			path, lineno);
 		return ALZ_ERR_CONFIG;
 	}
-	k = find_key(key);
+	{
+		const char *v = value;
+		char buf[160];
+
+		k = resolve(key, &v, buf, sizeof(buf));
+	}
 	if (k != NULL) {
 		idx = (size_t)(k - keys);
 		if (cfg->seen[idx]) {
@@ -662,9 +856,40 @@ out:
 	return rc;
 }
 
+/* api_dialect's preset for every wire key nobody set on purpose, in the file or an argument. */
+static enum alz_rc
+apply_dialect(struct alz_config *cfg, const char *source, const struct alz_log *lg)
+{
+	size_t i;
+	enum alz_rc rc;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].def != NULL || keys[i].preset[cfg->dialect] == NULL || cfg->explicit_set[i])
+			continue;
+		rc = set_value(cfg, &keys[i], keys[i].preset[cfg->dialect], source, 0, lg);
+		if (rc != ALZ_OK)
+			return rc;
+	}
+	return ALZ_OK;
+}
+
 enum alz_rc
 alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_log *lg)
 {
+	enum alz_rc rc;
+
+	rc = apply_dialect(cfg, source, lg);
+	if (rc != ALZ_OK)
+		return rc;
+	if (cfg->paths[ALZ_P_AUTHORIZE] == NULL || cfg->replies[ALZ_R_TOKEN] == NULL) {
+		alz_log(lg, LOG_ERR, "%s: keys 'path_authorize' and 'reply_token' must not be empty", source);
+		return ALZ_ERR_CONFIG;
+	}
+	if (cfg->jwt_login && cfg->paths[ALZ_P_JWT] == NULL) {
+		alz_log(lg, LOG_ERR, "%s: key 'jwt_login' is yes but 'path_jwt' is empty (api_dialect %s "
+			"has no JWT log-in)", source, dialect_names[cfg->dialect]);
+		return ALZ_ERR_CONFIG;
+	}
 	if (cfg->connect_timeout_ms > cfg->timeout_ms) {
 		alz_log(lg, LOG_ERR, "%s: key 'connect_timeout' is longer than 'timeout'", source);
 		return ALZ_ERR_CONFIG;
@@ -673,6 +898,12 @@ alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_l
 	if (cfg->base_url == NULL)
 		return ALZ_NOT_CONFIGURED;
 	return ALZ_OK;
+}
+
+const char *
+alz_config_dialect_name(const struct alz_config *cfg)
+{
+	return cfg->dialect < ALZ_DIALECT_COUNT ? dialect_names[cfg->dialect] : "?";
 }
 
 bool

@@ -441,14 +441,31 @@ retry_after(CURL *c)
 	return n;
 }
 
+/* token_header with its %t replaced by TOKEN; caller wipes and frees. NULL: out of memory. */
+static char *
+token_header(const char *tmpl, const char *token)
+{
+	const char *t = strstr(tmpl, "%t");
+	size_t len;
+	char *out;
+
+	if (t == NULL)
+		return NULL;	/* the config check makes it impossible */
+	len = strlen(tmpl) - 2 + strlen(token) + 1;
+	out = malloc(len);
+	if (out != NULL)
+		snprintf(out, len, "%.*s%s%s", (int)(t - tmpl), tmpl, token, t + 2);
+	return out;
+}
+
 enum alz_rc
-alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
-	      const char *body, const char *token, struct alz_http_reply *out)
+alz_http_call(struct alz_http *h, enum alz_path endpoint, const char *body,
+	      const char *token, struct alz_http_reply *out)
 {
 	enum alz_rc rc = ALZ_ERR_NOMEM;
 	struct curl_slist *hdrs = NULL, *tmp;
 	char *url = NULL, *auth = NULL;
-	const char *path = h->cfg->paths[endpoint];
+	const char *path = h->cfg->paths[endpoint], *method = h->cfg->methods[endpoint];
 	size_t ulen;
 	CURLcode cc;
 	curl_off_t total_us = 0;
@@ -456,6 +473,10 @@ alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
+	if (path == NULL || method == NULL) {
+		rc = ALZ_ERR_UNSUPPORTED;	/* the dialect has no such call: nothing is sent */
+		goto out;
+	}
 
 	ulen = strlen(h->cfg->base_url) + strlen(path) + 1;
 	url = malloc(ulen);
@@ -479,12 +500,9 @@ alz_http_call(struct alz_http *h, const char *method, enum alz_path endpoint,
 		hdrs = tmp;
 	}
 	if (token != NULL) {
-		size_t alen = strlen(h->cfg->fields[ALZ_F_AUTH_HEADER]) + strlen(token) + 3;
-
-		auth = malloc(alen);
+		auth = token_header(h->cfg->token_header, token);
 		if (auth == NULL)
 			goto out;
-		snprintf(auth, alen, "%s: %s", h->cfg->fields[ALZ_F_AUTH_HEADER], token);
 		tmp = curl_slist_append(hdrs, auth);
 		if (tmp == NULL)
 			goto out;

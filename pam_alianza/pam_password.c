@@ -29,6 +29,16 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	ret = alz_pam_phase_init(&c, pamh, flags, argc, argv, user_log, sizeof(user_log));
 	if (ret != PAM_SUCCESS)
 		return ret;
+	if (c.cfg.paths[ALZ_P_PASSWORD] == NULL) {
+		/* said before any password is asked: none could be used */
+		alz_pam_say(&c, PAM_ERROR_MSG, "The password of this account cannot be changed "
+			    "on this host: change it where you manage your account.");
+		alz_log(&c.lg, LOG_NOTICE, "chauthtok service=%s user=%s result=%s (path_password is "
+			"empty: api_dialect %s offers no password change)", c.service, user_log,
+			alz_rc_name(ALZ_ERR_UNSUPPORTED), alz_config_dialect_name(&c.cfg));
+		ret = alz_pam_code_for(ALZ_ERR_UNSUPPORTED, ALZ_PHASE_CHAUTHTOK);
+		goto out;
+	}
 	if (flags & PAM_PRELIM_CHECK) {
 		/* collect the current password; the API judges it in the update, once */
 		ret = pam_get_authtok(pamh, PAM_OLDAUTHTOK, &old_pw, NULL);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "alz_json.h"
+#include "alz_jptr.h"
 #include "alz_reply.h"
 #include "alz_secret.h"
 #include "alz_text.h"
@@ -21,40 +23,56 @@ parse_doc(const char *body, size_t len)
 }
 
 /*
- * The member NAME of OBJ; *DUP is set when it occurs more than once (two
- * authTokens in one reply are a forgery attempt, not a choice to make).
+ * The value of fact WHICH: the first pointer of its reply_* list that finds
+ * one (a JSON null counts as absent). ALZ_OK with *OUT NULL when none does;
+ * ALZ_ERR_BAD_REPLY when a step meets two members of one name or goes
+ * through a scalar (alz_jptr_get): a forgery attempt, not a choice to make.
  */
-static cJSON *
-member(const cJSON *obj, const char *name, bool *dup)
+static enum alz_rc
+fact_at(const struct alz_config *cfg, const cJSON *root, enum alz_reply_at which,
+	const cJSON **out)
 {
-	cJSON *c, *found = NULL;
+	char ptr[ALZ_MAX_LIST_ITEM];
+	const char *p = cfg->replies[which];
+	const cJSON *v = NULL;
 
-	if (!cJSON_IsObject(obj))
-		return NULL;
-	for (c = obj->child; c != NULL; c = c->next) {
-		if (c->string == NULL || strcmp(c->string, name) != 0)
-			continue;
-		if (found != NULL)
-			*dup = true;
-		found = c;
+	*out = NULL;
+	while (p != NULL && alz_list_next(&p, ptr, sizeof(ptr))) {
+		if (alz_jptr_get(root, ptr, &v) != ALZ_OK)
+			return ALZ_ERR_BAD_REPLY;
+		if (v != NULL && !cJSON_IsNull(v)) {
+			*out = v;
+			return ALZ_OK;
+		}
 	}
-	return found;
+	return ALZ_OK;
 }
 
 /*
- * An optional string fact. Absent: OK and *out stays NULL. Present: must be
- * a printable string no longer than the cap, else the reply is bad.
+ * An optional string fact. Absent: true and *out stays NULL. Present: a
+ * printable string no longer than CAP (or, for ids, a whole number), else
+ * the reply is bad.
  */
 static bool
-take_fact(const cJSON *root, const char *name, size_t cap, char **out)
+take_fact(const struct alz_config *cfg, const cJSON *root, enum alz_reply_at which,
+	  size_t cap, bool number_ok, char **out)
 {
-	bool dup = false;
-	cJSON *it = member(root, name, &dup);
+	const cJSON *it;
+	char num[32];
 
-	if (dup)
+	if (fact_at(cfg, root, which, &it) != ALZ_OK)
 		return false;
-	if (it == NULL || cJSON_IsNull(it))
+	if (it == NULL)
 		return true;
+	if (number_ok && cJSON_IsNumber(it)) {
+		/* FoodXchange ids may be numbers: whole, and exactly representable */
+		if (!isfinite(it->valuedouble) || it->valuedouble != floor(it->valuedouble) ||
+		    fabs(it->valuedouble) > 9007199254740991.0)
+			return false;
+		snprintf(num, sizeof(num), "%.0f", it->valuedouble);
+		*out = strdup(num);
+		return *out != NULL;
+	}
 	if (!cJSON_IsString(it) || strlen(it->valuestring) > cap ||
 	    !alz_text_ok(it->valuestring, ALZ_TEXT_LINE))
 		return false;
@@ -62,55 +80,77 @@ take_fact(const cJSON *root, const char *name, size_t cap, char **out)
 	return *out != NULL;
 }
 
+/* A token that travels in a header later: 1..ALZ_MAX_TOKEN of visible ASCII, no CR/LF smuggling. */
 static enum alz_rc
-read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_user,
-	   struct alz_login *login)
+take_token(const struct alz_config *cfg, const cJSON *root, enum alz_reply_at which,
+	   bool required, char **out)
 {
-	const char *const *f = (const char *const *)cfg->fields;
-	bool dup = false;
-	cJSON *tok, *exp, *type;
+	const cJSON *tok;
+
+	if (fact_at(cfg, root, which, &tok) != ALZ_OK)
+		return ALZ_ERR_BAD_REPLY;
+	if (tok == NULL && !required)
+		return ALZ_OK;
+	if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0' ||
+	    strlen(tok->valuestring) > ALZ_MAX_TOKEN || !alz_text_ok(tok->valuestring, ALZ_TEXT_VISIBLE))
+		return ALZ_ERR_BAD_REPLY;
+	*out = strdup(tok->valuestring);
+	return *out != NULL ? ALZ_OK : ALZ_ERR_NOMEM;
+}
+
+/* Seconds a token lives: 1..ALZ_MAX_EXPIRES_IN, ALZ_DEFAULT_EXPIRES_IN when absent. */
+static bool
+take_expiry(const struct alz_config *cfg, const cJSON *root, enum alz_reply_at which, long *out)
+{
+	const cJSON *exp;
+	double d;
+
+	if (fact_at(cfg, root, which, &exp) != ALZ_OK)
+		return false;
+	if (exp == NULL) {
+		*out = ALZ_DEFAULT_EXPIRES_IN;
+		return true;
+	}
+	if (!cJSON_IsNumber(exp))
+		return false;
+	d = exp->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < 1 || d > ALZ_MAX_EXPIRES_IN)
+		return false;
+	*out = (long)d;
+	return true;
+}
+
+/* A dialect with a success flag (reply_success): a 200 is a success only when it says true. */
+static bool
+says_success(const struct alz_config *cfg, const cJSON *root)
+{
+	const cJSON *ok;
+
+	if (cfg->replies[ALZ_R_SUCCESS] == NULL)
+		return true;
+	return fact_at(cfg, root, ALZ_R_SUCCESS, &ok) == ALZ_OK && cJSON_IsTrue(ok);
+}
+
+/* Who the reply is about, its type and tenant: a log-in's and a who-am-I's. */
+static enum alz_rc
+read_user(const struct alz_config *cfg, const cJSON *root, const char *expect_user,
+	  struct alz_login *login)
+{
+	const cJSON *type;
 	char *user_name = NULL;
 
-	if (!cJSON_IsObject(root))
-		return ALZ_ERR_BAD_REPLY;
-	tok = member(root, f[ALZ_F_AUTH_TOKEN], &dup);
-	exp = member(root, f[ALZ_F_EXPIRES_IN], &dup);
-	type = member(root, f[ALZ_F_USER_TYPE], &dup);
-	if (dup)
-		return ALZ_ERR_BAD_REPLY;
-
-	/* a 200 without a usable token is a bad response, never a success */
-	if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0' ||
-	    strlen(tok->valuestring) > ALZ_MAX_TOKEN)
-		return ALZ_ERR_BAD_REPLY;
-	/* it travels in a header later: visible ASCII only, no CR/LF smuggling */
-	if (!alz_text_ok(tok->valuestring, ALZ_TEXT_VISIBLE))
-		return ALZ_ERR_BAD_REPLY;
-
-	if (exp == NULL || cJSON_IsNull(exp)) {
-		login->expires_in = ALZ_DEFAULT_EXPIRES_IN;
-	} else {
-		double d;
-
-		if (!cJSON_IsNumber(exp))
-			return ALZ_ERR_BAD_REPLY;
-		d = exp->valuedouble;
-		if (!isfinite(d) || d != floor(d) || d < 1 || d > ALZ_MAX_EXPIRES_IN)
-			return ALZ_ERR_BAD_REPLY;
-		login->expires_in = (long)d;
-	}
-
 	/* an unknown or missing type is not a privilege: the login is not trusted */
-	if (!cJSON_IsString(type))
+	if (fact_at(cfg, root, ALZ_R_USER_TYPE, &type) != ALZ_OK || !cJSON_IsString(type))
 		return ALZ_ERR_BAD_REPLY;
 	login->user_type = alz_user_type_parse(type->valuestring);
 	if (login->user_type == ALZ_UT_UNKNOWN)
 		return ALZ_ERR_BAD_REPLY;
 
-	if (!take_fact(root, f[ALZ_F_USER_NAME], ALZ_MAX_FACT, &user_name))
+	if (!take_fact(cfg, root, ALZ_R_USER_NAME, ALZ_MAX_FACT, false, &user_name))
 		return ALZ_ERR_BAD_REPLY;
-	/* a success for somebody else is no success for this user */
-	if (user_name != NULL && expect_user != NULL && strcmp(user_name, expect_user) != 0) {
+	/* a success for somebody else, or (reply_user_required) for nobody named, is no success */
+	if ((user_name != NULL && expect_user != NULL && strcmp(user_name, expect_user) != 0) ||
+	    (user_name == NULL && cfg->reply_user_required)) {
 		free(user_name);
 		return ALZ_ERR_BAD_REPLY;
 	}
@@ -121,38 +161,46 @@ read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_u
 			return ALZ_ERR_NOMEM;
 	}
 	login->user_name = user_name;
-	if (!take_fact(root, f[ALZ_F_USER_ID], ALZ_MAX_FACT, &login->user_id) ||
-	    !take_fact(root, f[ALZ_F_PARTITION_ID], ALZ_MAX_FACT, &login->partition_id) ||
-	    !take_fact(root, f[ALZ_F_PARTITION_NAME], ALZ_MAX_FACT, &login->partition_name))
+	if (!take_fact(cfg, root, ALZ_R_USER_ID, ALZ_MAX_FACT, true, &login->user_id) ||
+	    !take_fact(cfg, root, ALZ_R_PARTITION_ID, ALZ_MAX_FACT, true, &login->partition_id) ||
+	    !take_fact(cfg, root, ALZ_R_PARTITION_NAME, ALZ_MAX_FACT, false, &login->partition_name))
 		return ALZ_ERR_BAD_REPLY;
-
-	login->token = strdup(tok->valuestring);
-	if (login->token == NULL)
-		return ALZ_ERR_NOMEM;
 	return ALZ_OK;
 }
 
-/* Both envelopes: Alianza's flat one, and FoodXchange's {"error":{"code",..,"data"}}. */
+static enum alz_rc
+read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_user,
+	   struct alz_login *login)
+{
+	enum alz_rc rc;
+
+	if (!cJSON_IsObject(root) || !says_success(cfg, root))
+		return ALZ_ERR_BAD_REPLY;
+	/* a 200 without a usable token is a bad response, never a success */
+	rc = take_token(cfg, root, ALZ_R_TOKEN, true, &login->token);
+	if (rc != ALZ_OK)
+		return rc;
+	if (cfg->replies[ALZ_R_REFRESH_TOKEN] != NULL) {
+		rc = take_token(cfg, root, ALZ_R_REFRESH_TOKEN, false, &login->refresh_token);
+		if (rc != ALZ_OK)
+			return rc;
+	}
+	if (!take_expiry(cfg, root, ALZ_R_EXPIRES_IN, &login->expires_in))
+		return ALZ_ERR_BAD_REPLY;
+	return read_user(cfg, root, expect_user, login);
+}
+
+/* Both envelopes, by the reply_error_code / reply_message / reply_session_id pointers. */
 static void
 read_error(const struct alz_config *cfg, const cJSON *root, struct alz_api_error *err)
 {
-	const char *const *f = (const char *const *)cfg->fields;
-	bool dup = false;
-	const cJSON *code, *msg, *sid, *fx, *data;
+	const cJSON *code, *msg, *sid;
 
 	if (!cJSON_IsObject(root))
 		return;
-	code = member(root, f[ALZ_F_ERROR_CODE], &dup);
-	msg = member(root, f[ALZ_F_MESSAGE], &dup);
-	sid = member(root, f[ALZ_F_SESSION_ID], &dup);
-	fx = member(root, f[ALZ_F_FX_ERROR], &dup);
-	if (!cJSON_IsString(code) && cJSON_IsObject(fx)) {
-		code = member(fx, f[ALZ_F_FX_CODE], &dup);
-		msg = member(fx, f[ALZ_F_MESSAGE], &dup);
-		data = member(fx, f[ALZ_F_FX_DATA], &dup);
-		sid = member(data, f[ALZ_F_SESSION_ID], &dup);
-	}
-	if (dup)
+	if (fact_at(cfg, root, ALZ_R_ERROR_CODE, &code) != ALZ_OK ||
+	    fact_at(cfg, root, ALZ_R_MESSAGE, &msg) != ALZ_OK ||
+	    fact_at(cfg, root, ALZ_R_SESSION_ID, &sid) != ALZ_OK)
 		return;	/* ambiguous: read as an error without details */
 	if (cJSON_IsString(code))
 		alz_text_copy_safe(err->code, sizeof(err->code), code->valuestring,
@@ -177,6 +225,9 @@ judge_error(long status, struct alz_api_error *err)
 			return ALZ_ERR_2FA_INVALID;
 		if (strcmp(err->code, "2FA_SESSION_EXPIRED") == 0)
 			return ALZ_ERR_2FA_EXPIRED;
+		/* FoodXchange: refresh, or log in again; never "the user is denied" */
+		if (strcmp(err->code, "TOKEN_EXPIRED") == 0)
+			return ALZ_ERR_TOKEN_EXPIRED;
 		return ALZ_ERR_DENIED;
 	}
 	if (status == 404)
@@ -211,6 +262,62 @@ alz_reply_login(const struct alz_config *cfg, long status, const char *body, siz
 		if (root != NULL)
 			read_error(cfg, root, err);
 		rc = judge_error(status, err);
+		/* a log-in carries no token that could have expired */
+		if (rc == ALZ_ERR_TOKEN_EXPIRED)
+			rc = ALZ_ERR_BAD_REPLY;
+	}
+	alz_json_free(root);
+	return rc;
+}
+
+enum alz_rc
+alz_reply_userinfo(const struct alz_config *cfg, long status, const char *body, size_t len,
+		   const char *expect_user, struct alz_login *facts, struct alz_api_error *err)
+{
+	enum alz_rc rc;
+	cJSON *root;
+
+	memset(facts, 0, sizeof(*facts));
+	memset(err, 0, sizeof(*err));
+	root = parse_doc(body, len);
+	if (status == 200) {
+		rc = ALZ_ERR_BAD_REPLY;
+		if (root != NULL && cJSON_IsObject(root) && says_success(cfg, root))
+			rc = read_user(cfg, root, expect_user, facts);
+		if (rc != ALZ_OK)
+			alz_login_free(facts);
+	} else {
+		if (root != NULL)
+			read_error(cfg, root, err);
+		rc = judge_error(status, err);
+		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED)
+			rc = ALZ_ERR_BAD_REPLY;
+	}
+	alz_json_free(root);
+	return rc;
+}
+
+enum alz_rc
+alz_reply_refresh(const struct alz_config *cfg, long status, const char *body, size_t len,
+		  char **token, long *expires_in, struct alz_api_error *err)
+{
+	enum alz_rc rc;
+	cJSON *root;
+
+	*token = NULL;
+	memset(err, 0, sizeof(*err));
+	root = parse_doc(body, len);
+	if (status == 200) {
+		rc = ALZ_ERR_BAD_REPLY;
+		if (root != NULL && cJSON_IsObject(root) && says_success(cfg, root) &&
+		    take_expiry(cfg, root, ALZ_R_REFRESHED_EXPIRES_IN, expires_in))
+			rc = take_token(cfg, root, ALZ_R_REFRESHED_TOKEN, true, token);
+	} else {
+		if (root != NULL)
+			read_error(cfg, root, err);
+		rc = judge_error(status, err);
+		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED)
+			rc = ALZ_ERR_BAD_REPLY;
 	}
 	alz_json_free(root);
 	return rc;
@@ -224,9 +331,15 @@ alz_reply_status(const struct alz_config *cfg, long status, const char *body, si
 	enum alz_rc rc;
 
 	memset(err, 0, sizeof(*err));
-	if (status == 200 || status == 204)
-		return ALZ_OK;
 	root = parse_doc(body, len);
+	if (status == 200 || status == 204) {
+		/* a dialect with a success flag says so on every success */
+		rc = cfg->replies[ALZ_R_SUCCESS] == NULL ||
+		     (root != NULL && cJSON_IsObject(root) && says_success(cfg, root)) ?
+		     ALZ_OK : ALZ_ERR_BAD_REPLY;
+		alz_json_free(root);
+		return rc;
+	}
 	if (root != NULL)
 		read_error(cfg, root, err);
 	alz_json_free(root);
@@ -241,6 +354,7 @@ void
 alz_login_free(struct alz_login *login)
 {
 	alz_secret_free(login->token);
+	alz_secret_free(login->refresh_token);
 	free(login->user_name);
 	free(login->user_id);
 	free(login->partition_id);

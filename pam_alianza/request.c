@@ -91,3 +91,14 @@ alz_request_jwt(const struct alz_config *cfg, const char *jwt, char **json)
 		return ALZ_ERR_INPUT;
 	return build(names, values, 1, json);
 }
+
+enum alz_rc
+alz_request_refresh(const struct alz_config *cfg, const char *refresh_token, char **json)
+{
+	const char *names[] = { cfg->fields[ALZ_F_REFRESH_TOKEN] };
+	const char *values[] = { refresh_token };
+
+	if (!ok_text(refresh_token, 8192))
+		return ALZ_ERR_INPUT;
+	return build(names, values, 1, json);
+}

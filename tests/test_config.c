@@ -112,15 +112,92 @@ test_defaults(void)
 	ok_str(cfg.paths[ALZ_P_LOGOUT], "/v2/authorize/logout", "default path_logout");
 	ok_str(cfg.paths[ALZ_P_PASSWORD], "/v2/authorize", "default path_password");
 	ok_str(cfg.paths[ALZ_P_JWT], "/v2/authorize/jwt", "default path_jwt");
-	ok_str(cfg.fields[ALZ_F_AUTH_TOKEN], "authToken", "default field_auth_token");
-	ok_str(cfg.fields[ALZ_F_AUTH_HEADER], "X-AUTH-TOKEN",
-	       "default header_auth_token");
+	ok_str(cfg.replies[ALZ_R_TOKEN], "/authToken", "default reply_token");
+	ok_str(cfg.token_header, "X-AUTH-TOKEN: %t", "default token_header");
+	ok_str(cfg.replies[ALZ_R_SUCCESS], NULL, "alianza: no success flag");
+	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/errorCode /error/code",
+	       "alianza reads both error envelopes");
+	ok_str(cfg.paths[ALZ_P_REFRESH], NULL, "alianza: no refresh call");
+	ok_int(cfg.dialect, ALZ_DIALECT_ALIANZA, "default api_dialect alianza");
 	ok_int(cfg.connect_timeout_ms, 5000, "default connect_timeout 5 s");
 	ok_int(cfg.timeout_ms, 10000, "default timeout 10 s");
 	ok_int(cfg.min_uid, 1000, "default min_uid 1000");
 	ok_str(cfg.ca_file, NULL, "no CA file by default");
 	ok_str(cfg.proxy, NULL, "no proxy by default");
 	alz_config_free(&cfg);
+}
+
+/* api_dialect presets every wire key; a key set on purpose, before or after it, stays. */
+static void
+test_dialect(void)
+{
+	struct alz_config cfg;
+
+	ok_rc(load_text(&cfg, BASE "api_dialect = foodxchange\n", 0600), ALZ_OK,
+	      "api_dialect = foodxchange");
+	ok_int(cfg.dialect, ALZ_DIALECT_FOODXCHANGE, "foodxchange: dialect read");
+	ok_str(cfg.paths[ALZ_P_AUTHORIZE], "/api/v1/auth/login", "foodxchange: path_authorize");
+	ok_str(cfg.paths[ALZ_P_2FA], "/api/v1/auth/2fa/authenticate", "foodxchange: path_2fa");
+	ok_str(cfg.paths[ALZ_P_USERINFO], "/api/v1/auth/session", "foodxchange: path_userinfo");
+	ok_str(cfg.paths[ALZ_P_LOGOUT], "/api/v1/auth/logout", "foodxchange: path_logout");
+	ok_str(cfg.methods[ALZ_P_LOGOUT], "POST", "foodxchange: method_logout POST");
+	ok_str(cfg.paths[ALZ_P_REFRESH], "/api/v1/auth/refresh", "foodxchange: path_refresh");
+	ok_str(cfg.paths[ALZ_P_PASSWORD], NULL, "foodxchange: no password change");
+	ok_str(cfg.paths[ALZ_P_JWT], NULL, "foodxchange: no JWT log-in");
+	ok_str(cfg.fields[ALZ_F_USER_NAME], "email", "foodxchange: field_user_name email");
+	ok_str(cfg.replies[ALZ_R_TOKEN], "/data/tokens/accessToken", "foodxchange: reply_token");
+	ok_str(cfg.replies[ALZ_R_REFRESH_TOKEN], "/data/tokens/refreshToken",
+	       "foodxchange: reply_refresh_token");
+	ok_str(cfg.replies[ALZ_R_USER_NAME], "/data/user/email", "foodxchange: reply_user_name");
+	ok_str(cfg.replies[ALZ_R_USER_TYPE], "/data/user/role", "foodxchange: reply_user_type");
+	ok_str(cfg.replies[ALZ_R_PARTITION_ID], "/data/user/company/id",
+	       "foodxchange: reply_partition_id");
+	ok_str(cfg.replies[ALZ_R_SUCCESS], "/success", "foodxchange: reply_success");
+	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/error/code", "foodxchange: reply_error_code");
+	ok_str(cfg.replies[ALZ_R_SESSION_ID], "/error/data/sessionId", "foodxchange: reply_session_id");
+	ok_str(cfg.token_header, "Authorization: Bearer %t", "foodxchange: token_header");
+	tap_ok(cfg.reply_user_required, "foodxchange: a success must name its user");
+	alz_config_free(&cfg);
+
+	ok_rc(load_text(&cfg, BASE "path_logout = /out\nreply_user_required = no\n"
+			"api_dialect = foodxchange\ntoken_header = X-Token: %t\n", 0600), ALZ_OK,
+	      "foodxchange with keys set before and after api_dialect");
+	ok_str(cfg.paths[ALZ_P_LOGOUT], "/out", "a key set before api_dialect stays");
+	ok_str(cfg.token_header, "X-Token: %t", "a key set after api_dialect stays");
+	tap_ok(!cfg.reply_user_required, "a boolean set on purpose stays");
+	ok_str(cfg.paths[ALZ_P_AUTHORIZE], "/api/v1/auth/login", "the others take the preset");
+	alz_config_free(&cfg);
+
+	ok_rc(load_text(&cfg, BASE "api_dialect = foodxchange\npath_password = /api/v1/auth/password\n"
+			"reply_refresh_token =\n", 0600), ALZ_OK, "foodxchange, a password path added");
+	ok_str(cfg.paths[ALZ_P_PASSWORD], "/api/v1/auth/password", "an empty preset can be filled");
+	ok_str(cfg.replies[ALZ_R_REFRESH_TOKEN], NULL, "a preset can be emptied on purpose");
+	alz_config_free(&cfg);
+
+	/* a module argument counts as set on purpose too */
+	if (ok_rc(alz_config_init(&cfg), ALZ_OK, "init") &&
+	    ok_rc(alz_config_set(&cfg, "base_url", "https://h", "module argument", 0, &lg), ALZ_OK,
+		  "argument base_url") &&
+	    ok_rc(alz_config_set(&cfg, "api_dialect", "foodxchange", "module argument", 0, &lg), ALZ_OK,
+		  "argument api_dialect") &&
+	    ok_rc(alz_config_set(&cfg, "field_user_name", "login", "module argument", 0, &lg), ALZ_OK,
+		  "argument field_user_name")) {
+		ok_rc(alz_config_finish(&cfg, "args", &lg), ALZ_OK, "finish");
+		ok_str(cfg.fields[ALZ_F_USER_NAME], "login", "an argument stays over the preset");
+		ok_str(cfg.fields[ALZ_F_PASSWORD], "password", "foodxchange: field_password");
+	}
+	alz_config_free(&cfg);
+
+	logbuf[0] = '\0';
+	ok_rc(load_text(&cfg, BASE "api_dialect = foodxchange\njwt_login = yes\n", 0600), ALZ_ERR_CONFIG,
+	      "jwt_login = yes in a dialect without JWT log-in is refused");
+	ok_has(logbuf, "'jwt_login'", "the log names jwt_login");
+	alz_config_free(&cfg);
+	ok_rc(load_text(&cfg, BASE "reply_token =\n", 0600), ALZ_ERR_CONFIG, "an empty reply_token is refused");
+	alz_config_free(&cfg);
+	expect_ok("three error pointers", BASE "reply_error_code = /errorCode /error/code /err/c\n");
+	expect_ok("header template with text around %t", BASE "token_header = Authorization: Token t=%t;\n");
+	expect_ok("an escaped pointer", BASE "reply_token = /a~1b/c~0d\n");
 }
 
 static void
@@ -149,7 +226,8 @@ test_good(void)
 	ok_int(cfg.min_uid, 500, "min_uid read");
 	tap_ok(cfg.debug, "debug read");
 	ok_str(cfg.paths[ALZ_P_AUTHORIZE], "/v3/login", "path override");
-	ok_str(cfg.fields[ALZ_F_AUTH_TOKEN], "accessToken", "field override");
+	ok_str(cfg.replies[ALZ_R_TOKEN], "/accessToken",
+	       "the older field_auth_token = NAME is reply_token = /NAME");
 	if (ok_rc(alz_config_api_user(&cfg, "alice", &u), ALZ_OK,
 		  "user template %%u@example.com: expanded"))
 		ok_str(u, "alice@example.com", "user template %%u@example.com");
@@ -196,6 +274,25 @@ test_bad(void)
 	expect_bad("path with query", BASE "path_2fa = /x?y=1\n", 2, "path_2fa");
 	expect_bad("empty field name", BASE "field_auth_token =\n", 2, "field_auth_token");
 	expect_bad("field with quote", BASE "field_auth_token = a\"b\n", 2, "field_auth_token");
+	expect_bad("older name with a pointer's slash", BASE "field_auth_token = data/token\n", 2,
+		   "field_auth_token");
+	expect_bad("empty request field", BASE "field_user_name =\n", 2, "field_user_name");
+	expect_bad("unknown dialect", BASE "api_dialect = fx\n", 2, "api_dialect");
+	expect_bad("api_dialect twice", BASE "api_dialect = alianza\napi_dialect = foodxchange\n", 3,
+		   "api_dialect");
+	expect_bad("reply_token and its older name both", BASE "reply_token = /a\nfield_auth_token = b\n",
+		   3, "field_auth_token");
+	expect_bad("pointer without /", BASE "reply_token = data/token\n", 2, "reply_token");
+	expect_bad("pointer with ~2", BASE "reply_token = /data/~2\n", 2, "reply_token");
+	expect_bad("pointer with a comma", BASE "reply_token = /a,b\n", 2, "reply_token");
+	expect_bad("five pointers", BASE "reply_error_code = /a /b /c /d /e\n", 2, "reply_error_code");
+	expect_bad("pointer too deep", BASE "reply_token = /a/b/c/d/e/f/g/h/i\n", 2, "reply_token");
+	expect_bad("header without %t", BASE "token_header = Authorization: Bearer\n", 2, "token_header");
+	expect_bad("header with two %t", BASE "token_header = X: %t %t\n", 2, "token_header");
+	expect_bad("header with another %", BASE "token_header = X: %s %t\n", 2, "token_header");
+	expect_bad("header name with a space", BASE "token_header = X Y: %t\n", 2, "token_header");
+	expect_bad("header without a name", BASE "token_header = : %t\n", 2, "token_header");
+	expect_bad("method not HTTP's", BASE "method_logout = put\n", 2, "method_logout");
 	expect_bad("relative ca_file", BASE "ca_file = ca.pem\n", 2, "ca_file");
 	expect_bad("bad proxy scheme", BASE "proxy = ftp://p\n", 2, "proxy");
 	expect_bad("over-long last group name", BASE "groups_management_user = sudo, "
@@ -361,6 +458,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/pam_alianza.conf", dir);
 	test_defaults();
 	test_good();
+	test_dialect();
 	test_bad();
 	test_permissions();
 	test_scope();

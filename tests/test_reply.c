@@ -214,6 +214,178 @@ test_renamed_fields(void)
 	alz_config_free(&cfg);
 }
 
+#define FX_USER "{\"id\":\"u1\",\"email\":\"alice@example.com\",\"name\":\"A\"," \
+	"\"role\":\"MANAGEMENT_USER\",\"company\":{\"id\":\"c1\",\"name\":\"Co\"}}"
+#define FX_TOKENS "{\"accessToken\":\"at1\",\"refreshToken\":\"rt1\",\"expiresIn\":900}"
+
+/* One FoodXchange log-in reply; the rc and, on success, the facts. */
+static enum alz_rc
+fx_login(const struct alz_config *cfg, const char *body, struct alz_login *login)
+{
+	struct alz_api_error err;
+	enum alz_rc rc;
+
+	rc = alz_reply_login(cfg, 200, body, strlen(body), "alice@example.com", login, &err);
+	alz_api_error_free(&err);
+	return rc;
+}
+
+static void
+test_foodxchange(void)
+{
+	static const struct { const char *name, *body; } bad[] = {
+		{ "success:false with a token",
+		  "{\"success\":false,\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "}}" },
+		{ "no success member",
+		  "{\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "}}" },
+		{ "success as the string \"true\"",
+		  "{\"success\":\"true\",\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "}}" },
+		{ "two success members",
+		  "{\"success\":true,\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "}}" },
+		{ "the token at Alianza's place",
+		  "{\"success\":true,\"authToken\":\"t\",\"data\":{\"user\":" FX_USER "}}" },
+		{ "data is a string", "{\"success\":true,\"data\":\"x\"}" },
+		{ "data is an array", "{\"success\":true,\"data\":[1]}" },
+		{ "two data members",
+		  "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "},"
+		  "\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "}}" },
+		{ "two tokens objects",
+		  "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS ",\"tokens\":" FX_TOKENS "}}" },
+		{ "two accessTokens",
+		  "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":{\"accessToken\":\"a\","
+		  "\"accessToken\":\"b\"}}}" },
+		{ "two user objects (the second another user's)",
+		  "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"user\":{\"email\":\"m@example.com\","
+		  "\"role\":\"MANAGEMENT_USER\"},\"tokens\":" FX_TOKENS "}}" },
+		{ "another user's e-mail",
+		  "{\"success\":true,\"data\":{\"user\":{\"email\":\"mallory@example.com\",\"role\":"
+		  "\"MANAGEMENT_USER\"},\"tokens\":" FX_TOKENS "}}" },
+		{ "no e-mail (the success must name its user)",
+		  "{\"success\":true,\"data\":{\"user\":{\"role\":\"MANAGEMENT_USER\"},\"tokens\":" FX_TOKENS "}}" },
+		{ "company is a string",
+		  "{\"success\":true,\"data\":{\"user\":{\"email\":\"alice@example.com\",\"role\":"
+		  "\"MANAGEMENT_USER\",\"company\":\"c1\"},\"tokens\":" FX_TOKENS "}}" },
+		{ "a refresh token with a newline",
+		  "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":{\"accessToken\":\"a\","
+		  "\"refreshToken\":\"r\\nX: y\"}}}" },
+		{ "a fractional company id",
+		  "{\"success\":true,\"data\":{\"user\":{\"email\":\"alice@example.com\",\"role\":"
+		  "\"MANAGEMENT_USER\",\"company\":{\"id\":1.5}},\"tokens\":" FX_TOKENS "}}" },
+	};
+	struct alz_config cfg;
+	struct alz_login login;
+	struct alz_api_error err;
+	char *tok = NULL;
+	long exp = 0;
+	const char *b;
+	size_t i;
+
+	alz_config_init(&cfg);
+	alz_config_set(&cfg, "base_url", "https://h", "test", 0, NULL);
+	alz_config_set(&cfg, "api_dialect", "foodxchange", "test", 0, NULL);
+	if (!ok_rc(alz_config_finish(&cfg, "test", NULL), ALZ_OK, "foodxchange config"))
+		return;
+
+	b = "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"tokens\":" FX_TOKENS "},\"message\":\"ok\"}";
+	if (ok_rc(fx_login(&cfg, b, &login), ALZ_OK, "foodxchange: a log-in success is read")) {
+		ok_str(login.token, "at1", "foodxchange: /data/tokens/accessToken");
+		ok_str(login.refresh_token, "rt1", "foodxchange: /data/tokens/refreshToken");
+		ok_int(login.expires_in, 900, "foodxchange: /data/tokens/expiresIn");
+		ok_str(login.user_name, "alice@example.com", "foodxchange: /data/user/email");
+		ok_str(login.user_id, "u1", "foodxchange: /data/user/id");
+		ok_str(login.partition_id, "c1", "foodxchange: /data/user/company/id");
+		ok_str(login.partition_name, "Co", "foodxchange: /data/user/company/name");
+	}
+	alz_login_free(&login);
+	b = "{\"success\":true,\"data\":{\"user\":{\"email\":\"alice@example.com\",\"role\":"
+	    "\"MANAGEMENT_USER\",\"company\":{\"id\":42}},\"tokens\":{\"accessToken\":\"a\"}}}";
+	if (ok_rc(fx_login(&cfg, b, &login), ALZ_OK, "foodxchange: a numeric company id is read"))
+		ok_str(login.partition_id, "42", "foodxchange: company id 42 as text");
+	alz_login_free(&login);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok_rc(fx_login(&cfg, bad[i].body, &login), ALZ_ERR_BAD_REPLY, "foodxchange refused: %s",
+		      bad[i].name);
+		alz_login_free(&login);
+	}
+
+	b = "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\",\"message\":\"m\","
+	    "\"data\":{\"sessionId\":\"s1\"}}}";
+	if (ok_rc(alz_reply_login(&cfg, 401, b, strlen(b), "alice@example.com", &login, &err),
+		  ALZ_ERR_2FA_REQUIRED, "foodxchange: 2FA_REQUIRED"))
+		ok_str(err.session_id, "s1", "foodxchange: /error/data/sessionId");
+	alz_api_error_free(&err);
+	b = "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\",\"data\":{\"sessionId\":\"s1\","
+	    "\"sessionId\":\"s2\"}}}";
+	ok_rc(alz_reply_login(&cfg, 401, b, strlen(b), "alice@example.com", &login, &err),
+	      ALZ_ERR_DENIED, "foodxchange: two session ids are no challenge (details dropped)");
+	alz_api_error_free(&err);
+	b = "{\"success\":false,\"error\":{\"code\":\"TOKEN_EXPIRED\",\"message\":\"m\"}}";
+	ok_rc(alz_reply_status(&cfg, 401, b, strlen(b), &err), ALZ_ERR_TOKEN_EXPIRED,
+	      "foodxchange: TOKEN_EXPIRED on a call with a token is not a refusal");
+	alz_api_error_free(&err);
+	ok_rc(alz_reply_login(&cfg, 401, b, strlen(b), "alice@example.com", &login, &err),
+	      ALZ_ERR_BAD_REPLY, "foodxchange: TOKEN_EXPIRED answering a log-in is an odd reply");
+	alz_api_error_free(&err);
+	b = "{\"success\":true,\"message\":\"bye\"}";
+	ok_rc(alz_reply_status(&cfg, 200, b, strlen(b), &err), ALZ_OK, "foodxchange: logout success");
+	b = "{\"success\":false,\"message\":\"no\"}";
+	ok_rc(alz_reply_status(&cfg, 200, b, strlen(b), &err), ALZ_ERR_BAD_REPLY,
+	      "foodxchange: a 200 logout with success:false is a failure");
+	ok_rc(alz_reply_status(&cfg, 200, "", 0, &err), ALZ_ERR_BAD_REPLY,
+	      "foodxchange: a 200 logout without its success flag is a failure");
+
+	b = "{\"success\":true,\"data\":{\"user\":" FX_USER ",\"session\":{\"id\":\"x\"}}}";
+	if (ok_rc(alz_reply_userinfo(&cfg, 200, b, strlen(b), "alice@example.com", &login, &err), ALZ_OK,
+		  "foodxchange: the session reply is read"))
+		ok_str(login.partition_id, "c1", "foodxchange: session: company id");
+	ok_str(login.token, NULL, "a who-am-I reply gives no token");
+	alz_login_free(&login);
+	b = "{\"success\":false,\"error\":{\"code\":\"TOKEN_EXPIRED\"}}";
+	ok_rc(alz_reply_userinfo(&cfg, 401, b, strlen(b), "alice@example.com", &login, &err),
+	      ALZ_ERR_TOKEN_EXPIRED, "foodxchange: session with an expired token");
+	b = "{\"success\":false,\"error\":{\"code\":\"UNAUTHORIZED\"}}";
+	ok_rc(alz_reply_userinfo(&cfg, 401, b, strlen(b), "alice@example.com", &login, &err),
+	      ALZ_ERR_DENIED, "foodxchange: session with a dead token");
+
+	b = "{\"success\":true,\"data\":{\"accessToken\":\"at2\",\"expiresIn\":60}}";
+	if (ok_rc(alz_reply_refresh(&cfg, 200, b, strlen(b), &tok, &exp, &err), ALZ_OK,
+		  "foodxchange: a refresh reply is read")) {
+		ok_str(tok, "at2", "refresh: /data/accessToken");
+		ok_int(exp, 60, "refresh: /data/expiresIn");
+	}
+	free(tok);
+	b = "{\"success\":false,\"data\":{\"accessToken\":\"at2\"}}";
+	ok_rc(alz_reply_refresh(&cfg, 200, b, strlen(b), &tok, &exp, &err), ALZ_ERR_BAD_REPLY,
+	      "refresh: success:false with a token is a failure");
+	ok_str(tok, NULL, "refresh: no token kept from a failure");
+	b = "{\"success\":true,\"data\":{}}";
+	ok_rc(alz_reply_refresh(&cfg, 200, b, strlen(b), &tok, &exp, &err), ALZ_ERR_BAD_REPLY,
+	      "refresh: a 200 without a token is a failure");
+	alz_config_free(&cfg);
+}
+
+/* Alianza's flat replies read the other envelope's error too (docs/API.md 1). */
+static void
+test_alianza_reads_fx_errors(void)
+{
+	struct alz_config cfg;
+	struct alz_login login;
+	struct alz_api_error err;
+	const char *b = "{\"success\":false,\"error\":{\"code\":\"2FA_REQUIRED\","
+			"\"data\":{\"sessionId\":\"s9\"}}}";
+
+	alz_config_init(&cfg);
+	if (ok_rc(alz_reply_login(&cfg, 401, b, strlen(b), "alice", &login, &err), ALZ_ERR_2FA_REQUIRED,
+		  "alianza: a FoodXchange 2FA_REQUIRED envelope is understood"))
+		ok_str(err.session_id, "s9", "alianza: its session id");
+	alz_api_error_free(&err);
+	b = "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"success\":false}";
+	ok_rc(alz_reply_login(&cfg, 200, b, strlen(b), "alice", &login, &err), ALZ_OK,
+	      "alianza has no success flag: a stray one is not read");
+	alz_login_free(&login);
+	alz_config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -224,6 +396,8 @@ main(void)
 	test_table(&cfg);
 	test_details(&cfg);
 	test_renamed_fields();
+	test_foodxchange();
+	test_alianza_reads_fx_errors();
 	alz_config_free(&cfg);
 	return tap_done();
 }
