@@ -149,12 +149,28 @@ check_config(const struct alz_config *cfg)
 					       cfg->alianza_uids.hi <= 4294967294UL));
 	for (i = ALZ_UT_MANAGEMENT; i <= ALZ_UT_END; i++)
 		check_list(cfg->groups[i], true);
-	for (i = 0; i < ALZ_PATH_COUNT; i++)
-		FUZZ_CHECK(cfg->paths[i] != NULL && cfg->paths[i][0] == '/' &&
-			   fuzz_visible(cfg->paths[i]));
+	/* a path is absent (the dialect has no such call) or absolute; log-in always exists */
+	FUZZ_CHECK(cfg->dialect < ALZ_DIALECT_COUNT);
+	FUZZ_CHECK(cfg->paths[ALZ_P_AUTHORIZE] != NULL);
+	for (i = 0; i < ALZ_PATH_COUNT; i++) {
+		FUZZ_CHECK(cfg->paths[i] == NULL || (cfg->paths[i][0] == '/' &&
+			   fuzz_visible(cfg->paths[i]) && strpbrk(cfg->paths[i], "?#") == NULL));
+		FUZZ_CHECK(cfg->methods[i] != NULL && fuzz_visible(cfg->methods[i]));
+	}
+	FUZZ_CHECK(!cfg->jwt_login || cfg->paths[ALZ_P_JWT] != NULL);
 	for (i = 0; i < ALZ_FIELD_COUNT; i++)
 		FUZZ_CHECK(cfg->fields[i] != NULL && cfg->fields[i][0] != '\0' &&
 			   fuzz_visible(cfg->fields[i]) && strpbrk(cfg->fields[i], "\"\\:") == NULL);
+	/* reply pointers: absent, or each one a pointer; the token always has one */
+	FUZZ_CHECK(cfg->replies[ALZ_R_TOKEN] != NULL);
+	for (i = 0; i < ALZ_REPLY_AT_COUNT; i++)
+		FUZZ_CHECK(cfg->replies[i] == NULL || (cfg->replies[i][0] == '/' &&
+			   fuzz_no_control(cfg->replies[i]) && strchr(cfg->replies[i], ',') == NULL));
+	/* the token header: one %t, no line break to smuggle a second header */
+	FUZZ_CHECK(cfg->token_header != NULL && strchr(cfg->token_header, ':') != NULL &&
+		   fuzz_no_control(cfg->token_header));
+	FUZZ_CHECK(strstr(cfg->token_header, "%t") != NULL &&
+		   strstr(strstr(cfg->token_header, "%t") + 2, "%t") == NULL);
 }
 
 int
