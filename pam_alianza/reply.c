@@ -100,11 +100,8 @@ read_login(const struct alz_config *cfg, const cJSON *root, const char *expect_u
 		login->expires_in = (long)d;
 	}
 
-	/* an unknown or missing type is not a privilege: the login is not trusted */
-	if (!cJSON_IsString(type))
-		return ALZ_ERR_BAD_REPLY;
-	login->user_type = alz_user_type_parse(type->valuestring);
-	if (login->user_type == ALZ_UT_UNKNOWN)
+	/* a missing type, or one outside the rule, is no privilege: the login is not trusted */
+	if (!cJSON_IsString(type) || !alz_user_type_copy(login->user_type, type->valuestring))
 		return ALZ_ERR_BAD_REPLY;
 
 	if (!take_fact(root, f[ALZ_F_USER_NAME], ALZ_MAX_FACT, &user_name))
