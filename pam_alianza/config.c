@@ -503,12 +503,15 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 	       const char *source, unsigned line, const struct alz_log *lg)
 {
 	const struct key *k;
+	const char *type;
 	unsigned long n = 0;
 	bool b = false;
 	char why[160];
 
-	if (group_key_type(key) != NULL)
-		return set_groups(cfg, key, group_key_type(key), value, source, line, lg);
+	/* groups.TYPE (and its old aliases): a key per type, not a row of the table */
+	type = group_key_type(key);
+	if (type != NULL)
+		return set_groups(cfg, key, type, value, source, line, lg);
 	k = find_key(key);
 	if (k == NULL) {
 		bad_value(lg, source, line, key, "unknown key");
