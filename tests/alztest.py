@@ -605,6 +605,9 @@ class Bed:
                 if path is not None and r["path"] == path and (method is None or r["method"] == method)]
 
     def add_api_user(self, name, password, user_type="ACCOUNT_USER", partition="p-main", **kw):
+        """Add or replace fixture user NAME at the mock. USER_TYPE is an Alianza type (the
+        foodxchange mock reports its role); KW are more fixture fields, e.g. role="quality-lead"
+        (a free-form foodxchange role), totp=..., backupCodes=[...], locked=True."""
         body = {"password": password, "userType": user_type, "partitionId": partition,
                 "partitionName": "Main Co", "userId": "u-" + name}
         body.update(kw)
