@@ -478,7 +478,7 @@ login_gate(const struct alz_config *cfg, const char *user, struct passwd *pwbuf,
 static int
 cmd_login(const struct alz_config *cfg, bool configured, const char *user)
 {
-	struct alz_auth_io io = { tty_ask, tty_tell, NULL };
+	struct alz_auth_io io = { tty_ask, tty_tell, NULL, NULL };
 	/* the module's rule: run setuid, the tool trusts no failure its caller could cause */
 	struct alz_login_opts opts = { 0, getauxval(AT_SECURE) != 0 };
 	struct alz_login_result res;

@@ -52,6 +52,23 @@ enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
 enum alz_rc alz_api_password(struct alz_http *h, const char *api_user, const char *old_password,
 			     const char *new_password, struct alz_outcome *o);
 
+struct alz_sso_config;
+struct alz_sso_challenge;
+
+/* GET path_sso: the SSO configuration (ALZ_ERR_SSO_DISABLED: not offered). */
+enum alz_rc alz_api_sso_config(struct alz_http *h, struct alz_sso_config *sc,
+			       struct alz_outcome *o);
+
+/*
+ * POST path_sso_exchange?code=&redirect_uri=[&code_verifier=], no body:
+ * judged as a log-in that must name API_USER. ALZ_ERR_SSO_CODE for
+ * INVALID_SSO_CODE. Never retried.
+ */
+enum alz_rc alz_api_sso_exchange(struct alz_http *h, const char *api_user,
+				 const struct alz_sso_config *sc,
+				 const struct alz_sso_challenge *ch, const char *code,
+				 struct alz_outcome *o);
+
 void alz_outcome_free(struct alz_outcome *o);
 
 #endif

@@ -13,6 +13,12 @@ struct alz_auth_io {
 	enum alz_rc (*ask)(void *ctx, const char *prompt, char **answer);
 	/* Show MSG (error or info). */
 	void (*tell)(void *ctx, bool error, const char *msg);
+	/*
+	 * Show INFO and ask PROMPT (echo off) in ONE round of the conversation:
+	 * sshd's keyboard-interactive shows a message only with the next prompt
+	 * (OpenSSH bug 2876). NULL: the dialogue uses tell, then ask.
+	 */
+	enum alz_rc (*ask_info)(void *ctx, const char *info, const char *prompt, char **answer);
 	void *ctx;
 };
 
@@ -23,12 +29,15 @@ struct alz_auth_trace {
 	bool remote_2fa;	/* the API asked for a code */
 	bool local_totp;	/* the host asked for its own code */
 	bool jwt;		/* the answer was a JWT, sent to path_jwt */
+	bool sso;		/* single sign-on: the SSO configuration asked, codes exchanged */
+	int sso_calls;		/* POST path_sso_exchange sent */
 };
 
 /* What the answer at the password prompt is. */
 enum alz_cred_kind {
 	ALZ_CRED_PASSWORD,	/* a password, maybe with a code appended */
 	ALZ_CRED_JWT,		/* jwt_login and a JWT's shape: it goes to path_jwt, never as a password */
+	ALZ_CRED_SSO,		/* single sign-on (login_method sso, or both and an empty answer) */
 };
 
 /*
@@ -44,7 +53,8 @@ struct alz_credential {
 };
 
 /*
- * Parse ANSWER: a JWT (cfg->jwt_login), else a password and, when
+ * Parse ANSWER: single sign-on (cfg->login_method sso; both and ANSWER
+ * empty), a JWT (cfg->jwt_login), else a password and, when
  * cfg->code_appended and it ends in code_digits digits, the code after it.
  */
 enum alz_rc alz_credential_parse(const struct alz_config *cfg, const char *answer,

@@ -24,6 +24,14 @@ enum alz_dialect {
 	ALZ_DIALECT_COUNT
 };
 
+/* How a service's users prove who they are (login_method). */
+enum alz_login_method {
+	ALZ_LOGIN_PASSWORD,	/* the password (and the API's code): the default */
+	ALZ_LOGIN_SSO,		/* single sign-on only (docs/API.md 7): no password is asked */
+	ALZ_LOGIN_BOTH,		/* the password prompt; an empty answer starts single sign-on */
+	ALZ_LOGIN_COUNT
+};
+
 /*
  * The API's calls; each has a path (path_* keys) and a method (method_*
  * keys). A path set to "" means the dialect does not offer the call.
@@ -36,6 +44,8 @@ enum alz_path {
 	ALZ_P_PASSWORD,		/* PUT /v2/authorize | none */
 	ALZ_P_JWT,		/* POST /v2/authorize/jwt | none */
 	ALZ_P_REFRESH,		/* none | POST /api/v1/auth/refresh */
+	ALZ_P_SSO,		/* GET /v2/authorize/sso (the SSO configuration) | none */
+	ALZ_P_SSO_EXCHANGE,	/* POST /v2/authorize/sso?code=... | none */
 	ALZ_PATH_COUNT
 };
 
@@ -48,6 +58,9 @@ enum alz_field {
 	ALZ_F_2FA_CODE,		/* token (in the 2FA request) */
 	ALZ_F_JWT,		/* token (in the JWT request) */
 	ALZ_F_REFRESH_TOKEN,	/* refreshToken (in the refresh request) */
+	ALZ_F_SSO_CODE,		/* code (query of the SSO exchange) */
+	ALZ_F_SSO_REDIRECT_URI,	/* redirect_uri (query of the SSO exchange) */
+	ALZ_F_SSO_VERIFIER,	/* code_verifier (query of the SSO exchange, PKCE) */
 	ALZ_FIELD_COUNT
 };
 
@@ -70,6 +83,12 @@ enum alz_reply_at {
 	ALZ_R_SESSION_ID,	/* /sessionId /error/data/sessionId | /error/data/sessionId */
 	ALZ_R_REFRESHED_TOKEN,	/* none | /data/accessToken (the refresh reply) */
 	ALZ_R_REFRESHED_EXPIRES_IN,	/* none | /data/expiresIn */
+	ALZ_R_SSO_ENABLED,	/* /enabled (the SSO configuration) | none */
+	ALZ_R_SSO_ENDPOINT,	/* /authorizationEndpoint */
+	ALZ_R_SSO_CLIENT_ID,	/* /clientId */
+	ALZ_R_SSO_REDIRECT_URI,	/* /redirectUri */
+	ALZ_R_SSO_SCOPE,	/* /scope */
+	ALZ_R_SSO_PKCE,		/* /pkce */
 	ALZ_REPLY_AT_COUNT
 };
 
@@ -117,6 +136,8 @@ struct alz_config {
 	long throttle_interval;	/* seconds in which they count */
 	long throttle_unlock;	/* seconds the host then refuses without asking the API */
 	bool jwt_login;		/* a pasted JWT goes to path_jwt */
+	unsigned long login_method;	/* enum alz_login_method */
+	unsigned long sso_tries;	/* codes pasted per SSO challenge */
 
 	/* who may log in, and with which groups */
 	struct alz_type_list allowed_types;	/* type names matched exactly; all; none */

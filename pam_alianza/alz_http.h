@@ -51,6 +51,14 @@ enum alz_rc alz_http_call(struct alz_http *h, enum alz_path endpoint,
 			  const char *body, const char *token,
 			  struct alz_http_reply *out);
 
+/*
+ * The same with QUERY (already percent-encoded, may hold a secret: the URL
+ * is wiped after the call) after the path, "?" between them.
+ */
+enum alz_rc alz_http_call_query(struct alz_http *h, enum alz_path endpoint,
+				const char *query, const char *body, const char *token,
+				struct alz_http_reply *out);
+
 void alz_http_reply_free(struct alz_http_reply *r);
 void alz_http_cleanup(struct alz_http *h);
 

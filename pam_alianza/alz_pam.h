@@ -89,6 +89,7 @@ void alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o);
 
 /* The dialogue's way to the user: the PAM conversation (ctx is a struct alz_pam_ctx). */
 enum alz_rc alz_pam_io_ask(void *ctx, const char *prompt, char **answer);
+enum alz_rc alz_pam_io_ask_info(void *ctx, const char *info, const char *prompt, char **answer);
 void alz_pam_io_tell(void *ctx, bool error, const char *msg);
 
 /* pam_set_data cleanup for plain malloc'd data. */

@@ -20,6 +20,12 @@ enum alz_text_kind {
 bool alz_text_ok(const char *s, enum alz_text_kind kind);
 
 /*
+ * An https:// URL with a host, no user part ('@' in the authority) and no
+ * fragment, of visible ASCII; QUERY_OK: a query may follow the path.
+ */
+bool alz_text_https_url(const char *s, bool query_ok);
+
+/*
  * A capped copy of possibly hostile SRC for a log line or a message: bytes
  * outside KIND (ALZ_TEXT_VISIBLE for key=value fields, ALZ_TEXT_ASCII_LINE
  * for sentences) become '?'. SRC NULL copies "".

@@ -7,6 +7,7 @@
 #include "alz_api.h"
 #include "alz_request.h"
 #include "alz_secret.h"
+#include "alz_sso.h"
 
 static void
 outcome_reset(struct alz_outcome *o)
@@ -249,6 +250,60 @@ alz_api_refresh(struct alz_http *h, const char *refresh_token, char **token,
 		o->retry_after = r.retry_after;
 		rc = alz_reply_refresh(h->cfg, r.status, r.body.data, r.body.len, token,
 				       expires_in, &o->err);
+	}
+	alz_http_reply_free(&r);
+out:
+	o->rc = rc;
+	return rc;
+}
+
+enum alz_rc
+alz_api_sso_config(struct alz_http *h, struct alz_sso_config *sc, struct alz_outcome *o)
+{
+	struct alz_http_reply r;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	memset(sc, 0, sizeof(*sc));
+	rc = alz_http_call(h, ALZ_P_SSO, NULL, NULL, &r);
+	o->elapsed_ms = r.elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r.status;
+		rc = alz_sso_config_reply(h->cfg, r.status, r.body.data, r.body.len, sc);
+	}
+	alz_http_reply_free(&r);
+	o->rc = rc;
+	return rc;
+}
+
+enum alz_rc
+alz_api_sso_exchange(struct alz_http *h, const char *api_user, const struct alz_sso_config *sc,
+		     const struct alz_sso_challenge *ch, const char *code, struct alz_outcome *o)
+{
+	struct alz_http_reply r;
+	char *query = NULL;
+	enum alz_rc rc;
+
+	outcome_reset(o);
+	rc = alz_sso_exchange_query(h->cfg, sc, ch, code, &query);
+	if (rc != ALZ_OK)
+		goto out;
+	/* never retried: a code is single use */
+	rc = alz_http_call_query(h, ALZ_P_SSO_EXCHANGE, query, NULL, NULL, &r);
+	alz_secret_free(query);
+	o->elapsed_ms = r.elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r.status;
+		o->retry_after = r.retry_after;
+		rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, api_user,
+				     &o->login, &o->err);
+		if (rc == ALZ_ERR_DENIED && strcmp(o->err.code, "INVALID_SSO_CODE") == 0)
+			rc = ALZ_ERR_SSO_CODE;
+		/* the code names its user: a success that does not say who is no success */
+		if (rc == ALZ_OK && !o->login.name_from_reply) {
+			alz_login_free(&o->login);
+			rc = ALZ_ERR_BAD_REPLY;
+		}
 	}
 	alz_http_reply_free(&r);
 out:

@@ -1,11 +1,15 @@
 /* auth.c - one log-in dialogue: password, the API's code challenge, the host's own code. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alz_auth.h"
 #include "alz_secret.h"
+#include "alz_sso.h"
+#include "alz_text.h"
 #include "alz_totp.h"
 
 static void
@@ -30,6 +34,12 @@ alz_credential_parse(const struct alz_config *cfg, const char *answer, struct al
 	cred->answer = strdup(answer);
 	if (cred->answer == NULL)
 		goto nomem;
+	if (cfg->login_method == ALZ_LOGIN_SSO ||
+	    (cfg->login_method == ALZ_LOGIN_BOTH && answer[0] == '\0')) {
+		/* no password at all: no cached or offline use, no verifier */
+		cred->kind = ALZ_CRED_SSO;
+		return ALZ_OK;
+	}
 	if (cfg->jwt_login && alz_jwt_shaped(answer)) {
 		/* an SSO user pasted a token: no password, no cached or offline use of it */
 		cred->kind = ALZ_CRED_JWT;
@@ -187,6 +197,98 @@ check_local(void *ctx, const char *code)
 	return rc;
 }
 
+/* One round: INFO and PROMPT together where the conversation can, else one after the other. */
+static enum alz_rc
+ask_with_info(const struct alz_auth_io *io, const char *info, const char *prompt, char **answer)
+{
+	if (io == NULL || io->ask == NULL)
+		return ALZ_ERR_CONV;
+	if (io->ask_info != NULL)
+		return io->ask_info(io->ctx, info, prompt, answer);
+	tell(io, false, info);
+	return io->ask(io->ctx, prompt, answer);
+}
+
+/*
+ * Single sign-on (docs/API.md 7): the API's SSO configuration, a fresh
+ * state (and PKCE verifier), the URL shown with the host's name in the
+ * same round as the prompt, then up to sso_tries pasted codes or addresses
+ * exchanged within this one challenge.
+ */
+static enum alz_rc
+sso_login(struct alz_http *h, const char *api_user, const struct alz_auth_io *io,
+	  struct alz_outcome *o, struct alz_auth_trace *trace)
+{
+	const struct alz_config *cfg = h->cfg;
+	struct alz_sso_challenge ch;
+	struct alz_sso_config sc;
+	char raw[256], host[256], *info = NULL, *answer = NULL, *code = NULL;
+	unsigned long try;
+	size_t cap;
+	enum alz_rc rc;
+
+	memset(&ch, 0, sizeof(ch));
+	trace->sso = true;
+	rc = alz_api_sso_config(h, &sc, o);
+	if (rc == ALZ_ERR_SSO_DISABLED)
+		tell(io, true, "Single sign-on is not offered for this account's service.");
+	if (rc != ALZ_OK)
+		goto out;
+	rc = alz_sso_begin(&sc, &ch);
+	if (rc != ALZ_OK)
+		goto out;
+	if (gethostname(raw, sizeof(raw)) != 0)
+		snprintf(raw, sizeof(raw), "this host");
+	raw[sizeof(raw) - 1] = '\0';
+	alz_text_copy_safe(host, sizeof(host), raw, ALZ_TEXT_VISIBLE);
+	cap = strlen(ch.url) + strlen(host) + 256;
+	info = malloc(cap);
+	rc = ALZ_ERR_NOMEM;
+	if (info == NULL)
+		goto out;
+	snprintf(info, cap, "Single sign-on to %s: open this address in a browser and sign in,\n"
+		 "then paste the code it shows (or the whole address it ends on):\n%s", host, ch.url);
+	rc = ALZ_ERR_SSO_CODE;
+	for (try = 0; try < cfg->sso_tries; try++) {
+		rc = ask_with_info(io, info, "SSO code: ", &answer);
+		if (rc != ALZ_OK)
+			break;
+		rc = alz_sso_read_answer(&ch, answer, &code);
+		alz_secret_free(answer);
+		answer = NULL;
+		if (rc == ALZ_ERR_INPUT) {
+			tell(io, true, "That is neither a code nor the address the browser ended on.");
+			continue;
+		}
+		if (rc == ALZ_ERR_SSO_STATE) {
+			/* another sign-in's address: nothing is sent for it */
+			tell(io, true, "That address belongs to another sign-in. Use the address above.");
+			continue;
+		}
+		if (rc != ALZ_OK)
+			break;
+		alz_outcome_free(o);
+		trace->sso_calls++;
+		rc = alz_api_sso_exchange(h, api_user, &sc, &ch, code, o);
+		alz_secret_free(code);
+		code = NULL;
+		if (rc != ALZ_ERR_SSO_CODE)
+			break;
+		if (try + 1 < cfg->sso_tries)
+			tell(io, true, "The code was refused (used, expired or mistyped). Paste it again.");
+	}
+	/* a refused paste is the user's: the session's verdict is the SSO code's */
+	if (rc == ALZ_ERR_INPUT || rc == ALZ_ERR_SSO_STATE)
+		rc = ALZ_ERR_SSO_CODE;
+out:
+	alz_secret_free(info);
+	alz_secret_free(answer);
+	alz_secret_free(code);
+	alz_sso_challenge_free(&ch);
+	alz_sso_config_free(&sc);
+	return rc;
+}
+
 enum alz_rc
 alz_auth_login(struct alz_http *h, const char *api_user, struct alz_credential *cred,
 	       const struct alz_auth_io *io, struct alz_outcome *o, struct alz_auth_trace *trace)
@@ -199,6 +301,10 @@ alz_auth_login(struct alz_http *h, const char *api_user, struct alz_credential *
 	memset(o, 0, sizeof(*o));
 	o->retry_after = -1;
 	memset(trace, 0, sizeof(*trace));
+	if (cred->kind == ALZ_CRED_SSO) {
+		rc = sso_login(h, api_user, io, o, trace);
+		goto out;
+	}
 	trace->login_calls++;
 	if (cred->kind == ALZ_CRED_JWT) {
 		trace->jwt = true;

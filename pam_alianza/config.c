@@ -34,7 +34,7 @@ enum key_type {
 	K_PARTITIONS,	/* comma-separated partition ids, or "*" */
 	K_ENVNAME,	/* an environment variable name prefix */
 	K_UIDRANGE,	/* "LOW-HIGH" or "UID" (struct alz_uid_range); empty: unset */
-	K_DIALECT,	/* alianza | foodxchange (enum alz_dialect) */
+	K_CHOICE,	/* one word of the key's list (choices[]), stored as its index */
 	K_METHOD,	/* an HTTP method */
 	K_POINTERS,	/* JSON Pointers (RFC 6901), space separated; empty: none */
 	K_HEADER,	/* "Name: text %t text": the token header */
@@ -84,6 +84,8 @@ static const struct key keys[] = {
 	{ "throttle_interval", K_DURATION, OFF(throttle_interval), "900", 1, 86400, { NULL, NULL } },
 	{ "throttle_unlock", K_DURATION, OFF(throttle_unlock), "600", 1, 86400, { NULL, NULL } },
 	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0, { NULL, NULL } },
+	{ "login_method", K_CHOICE, OFF(login_method), "password", 0, 0, { NULL, NULL } },
+	{ "sso_tries", K_UINT, OFF(sso_tries), "3", 1, 10, { NULL, NULL } },
 
 	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0, { NULL, NULL } },
 	/* groups.<TYPE>: one key per type, not in this table (set_groups) */
@@ -102,7 +104,7 @@ static const struct key keys[] = {
 	{ "local_totp_window", K_UINT, OFF(local_totp_window), "1", 0, 10, { NULL, NULL } },
 
 	/* docs/API.md: the wire; api_dialect presets every key of this part */
-	{ "api_dialect", K_DIALECT, OFF(dialect), "alianza", 0, 0, { NULL, NULL } },
+	{ "api_dialect", K_CHOICE, OFF(dialect), "alianza", 0, 0, { NULL, NULL } },
 #define WIRE(name, type, member, alianza, foodxchange) \
 	{ name, type, OFF(member), NULL, 0, 0, { alianza, foodxchange } }
 	WIRE("path_authorize", K_APIPATH, paths[ALZ_P_AUTHORIZE], "/v2/authorize", "/api/v1/auth/login"),
@@ -112,6 +114,8 @@ static const struct key keys[] = {
 	WIRE("path_password", K_APIPATH, paths[ALZ_P_PASSWORD], "/v2/authorize", ""),
 	WIRE("path_jwt", K_APIPATH, paths[ALZ_P_JWT], "/v2/authorize/jwt", ""),
 	WIRE("path_refresh", K_APIPATH, paths[ALZ_P_REFRESH], "", "/api/v1/auth/refresh"),
+	WIRE("path_sso", K_APIPATH, paths[ALZ_P_SSO], "/v2/authorize/sso", ""),
+	WIRE("path_sso_exchange", K_APIPATH, paths[ALZ_P_SSO_EXCHANGE], "/v2/authorize/sso", ""),
 	WIRE("method_authorize", K_METHOD, methods[ALZ_P_AUTHORIZE], "POST", "POST"),
 	WIRE("method_2fa", K_METHOD, methods[ALZ_P_2FA], "POST", "POST"),
 	WIRE("method_userinfo", K_METHOD, methods[ALZ_P_USERINFO], "GET", "GET"),
@@ -119,6 +123,8 @@ static const struct key keys[] = {
 	WIRE("method_password", K_METHOD, methods[ALZ_P_PASSWORD], "PUT", "PUT"),
 	WIRE("method_jwt", K_METHOD, methods[ALZ_P_JWT], "POST", "POST"),
 	WIRE("method_refresh", K_METHOD, methods[ALZ_P_REFRESH], "POST", "POST"),
+	WIRE("method_sso", K_METHOD, methods[ALZ_P_SSO], "GET", "GET"),
+	WIRE("method_sso_exchange", K_METHOD, methods[ALZ_P_SSO_EXCHANGE], "POST", "POST"),
 	WIRE("field_user_name", K_NAME, fields[ALZ_F_USER_NAME], "userName", "email"),
 	WIRE("field_password", K_NAME, fields[ALZ_F_PASSWORD], "password", "password"),
 	WIRE("field_new_password", K_NAME, fields[ALZ_F_NEW_PASSWORD], "newPassword", "newPassword"),
@@ -126,6 +132,9 @@ static const struct key keys[] = {
 	WIRE("field_2fa_code", K_NAME, fields[ALZ_F_2FA_CODE], "token", "token"),
 	WIRE("field_jwt", K_NAME, fields[ALZ_F_JWT], "token", "token"),
 	WIRE("field_refresh_token", K_NAME, fields[ALZ_F_REFRESH_TOKEN], "refreshToken", "refreshToken"),
+	WIRE("field_sso_code", K_NAME, fields[ALZ_F_SSO_CODE], "code", "code"),
+	WIRE("field_sso_redirect_uri", K_NAME, fields[ALZ_F_SSO_REDIRECT_URI], "redirect_uri", "redirect_uri"),
+	WIRE("field_sso_verifier", K_NAME, fields[ALZ_F_SSO_VERIFIER], "code_verifier", "code_verifier"),
 	WIRE("reply_token", K_POINTERS, replies[ALZ_R_TOKEN], "/authToken", "/data/tokens/accessToken"),
 	WIRE("reply_expires_in", K_POINTERS, replies[ALZ_R_EXPIRES_IN], "/expiresIn", "/data/tokens/expiresIn"),
 	WIRE("reply_refresh_token", K_POINTERS, replies[ALZ_R_REFRESH_TOKEN], "", "/data/tokens/refreshToken"),
@@ -143,6 +152,12 @@ static const struct key keys[] = {
 	     "/error/data/sessionId"),
 	WIRE("reply_refreshed_token", K_POINTERS, replies[ALZ_R_REFRESHED_TOKEN], "", "/data/accessToken"),
 	WIRE("reply_refreshed_expires_in", K_POINTERS, replies[ALZ_R_REFRESHED_EXPIRES_IN], "", "/data/expiresIn"),
+	WIRE("reply_sso_enabled", K_POINTERS, replies[ALZ_R_SSO_ENABLED], "/enabled", ""),
+	WIRE("reply_sso_endpoint", K_POINTERS, replies[ALZ_R_SSO_ENDPOINT], "/authorizationEndpoint", ""),
+	WIRE("reply_sso_client_id", K_POINTERS, replies[ALZ_R_SSO_CLIENT_ID], "/clientId", ""),
+	WIRE("reply_sso_redirect_uri", K_POINTERS, replies[ALZ_R_SSO_REDIRECT_URI], "/redirectUri", ""),
+	WIRE("reply_sso_scope", K_POINTERS, replies[ALZ_R_SSO_SCOPE], "/scope", ""),
+	WIRE("reply_sso_pkce", K_POINTERS, replies[ALZ_R_SSO_PKCE], "/pkce", ""),
 	WIRE("reply_user_required", K_BOOL, reply_user_required, "no", "yes"),
 	WIRE("token_header", K_HEADER, token_header, "X-AUTH-TOKEN: %t", "Authorization: Bearer %t"),
 #undef WIRE
@@ -219,16 +234,7 @@ valid_template(const char *t)
 static bool
 valid_https_url(const char *v)
 {
-	const char *host;
-
-	if (strncasecmp(v, "https://", 8) != 0)
-		return false;
-	host = v + 8;
-	if (*host == '\0' || *host == '/' || *host == ':' || strchr(host, '@') != NULL)
-		return false;
-	if (strpbrk(host, "?#") != NULL)
-		return false;
-	return alz_text_ok(v, ALZ_TEXT_VISIBLE);
+	return alz_text_https_url(v, false);
 }
 
 static bool
@@ -517,18 +523,36 @@ alz_config_groups(const struct alz_config *cfg, const char *type)
 	return NULL;	/* a type nobody mapped (or unknown): no group */
 }
 
-static const char *const dialect_names[ALZ_DIALECT_COUNT] = { "alianza", "foodxchange" };
+static const char *const dialect_names[ALZ_DIALECT_COUNT + 1] = { "alianza", "foodxchange", NULL };
+static const char *const method_names[ALZ_LOGIN_COUNT + 1] = { "password", "sso", "both", NULL };
 
+/* The words of each K_CHOICE key, in the order of its enum. */
+static const struct {
+	const char *key;
+	const char *const *words;
+	const char *why;
+} choices[] = {
+	{ "api_dialect", dialect_names, "must be alianza or foodxchange" },
+	{ "login_method", method_names, "must be password, sso or both" },
+};
+
+/* KEY's word V -> its index; false (and *WHY) when V is none of them. */
 static bool
-parse_dialect(const char *v, unsigned long *out)
+parse_choice(const char *key, const char *v, unsigned long *out, const char **why)
 {
-	unsigned long i;
+	size_t c, i;
 
-	for (i = 0; i < ALZ_DIALECT_COUNT; i++)
-		if (strcmp(v, dialect_names[i]) == 0) {
-			*out = i;
-			return true;
-		}
+	*why = "is not a choice key";
+	for (c = 0; c < sizeof(choices) / sizeof(choices[0]); c++) {
+		if (strcmp(choices[c].key, key) != 0)
+			continue;
+		*why = choices[c].why;
+		for (i = 0; choices[c].words[i] != NULL; i++)
+			if (strcmp(v, choices[c].words[i]) == 0) {
+				*out = i;
+				return true;
+			}
+	}
 	return false;
 }
 
@@ -728,13 +752,16 @@ set_value(struct alz_config *cfg, const struct key *k, const char *value,
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
-	case K_DIALECT:
-		if (!parse_dialect(value, &n)) {
-			bad_value(lg, source, line, key, "must be alianza or foodxchange");
+	case K_CHOICE: {
+		const char *why_not;
+
+		if (!parse_choice(key, value, &n, &why_not)) {
+			bad_value(lg, source, line, key, why_not);
 			return ALZ_ERR_CONFIG;
 		}
 		*(unsigned long *)((char *)cfg + k->off) = n;
 		return ALZ_OK;
+	}
 	case K_METHOD:
 		if (strcmp(value, "GET") != 0 && strcmp(value, "POST") != 0 && strcmp(value, "PUT") != 0 &&
 		    strcmp(value, "PATCH") != 0 && strcmp(value, "DELETE") != 0) {
@@ -857,7 +884,7 @@ alz_config_free(struct alz_config *cfg)
 			continue;
 		}
 		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
-		    t == K_UIDRANGE || t == K_DIALECT)
+		    t == K_UIDRANGE || t == K_CHOICE)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;
@@ -1020,6 +1047,13 @@ alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_l
 	if (cfg->jwt_login && cfg->paths[ALZ_P_JWT] == NULL) {
 		alz_log(lg, LOG_ERR, "%s: key 'jwt_login' is yes but 'path_jwt' is empty (api_dialect %s "
 			"has no JWT log-in)", source, dialect_names[cfg->dialect]);
+		return ALZ_ERR_CONFIG;
+	}
+	if (cfg->login_method != ALZ_LOGIN_PASSWORD &&
+	    (cfg->paths[ALZ_P_SSO] == NULL || cfg->paths[ALZ_P_SSO_EXCHANGE] == NULL)) {
+		alz_log(lg, LOG_ERR, "%s: key 'login_method' is %s but 'path_sso' or 'path_sso_exchange' "
+			"is empty (api_dialect %s has no single sign-on)", source,
+			method_names[cfg->login_method], dialect_names[cfg->dialect]);
 		return ALZ_ERR_CONFIG;
 	}
 	if (cfg->connect_timeout_ms > cfg->timeout_ms) {

@@ -462,6 +462,13 @@ enum alz_rc
 alz_http_call(struct alz_http *h, enum alz_path endpoint, const char *body,
 	      const char *token, struct alz_http_reply *out)
 {
+	return alz_http_call_query(h, endpoint, NULL, body, token, out);
+}
+
+enum alz_rc
+alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *query,
+		    const char *body, const char *token, struct alz_http_reply *out)
+{
 	enum alz_rc rc = ALZ_ERR_NOMEM;
 	struct curl_slist *hdrs = NULL, *tmp;
 	char *url = NULL, *auth = NULL;
@@ -478,11 +485,12 @@ alz_http_call(struct alz_http *h, enum alz_path endpoint, const char *body,
 		goto out;
 	}
 
-	ulen = strlen(h->cfg->base_url) + strlen(path) + 1;
+	ulen = strlen(h->cfg->base_url) + strlen(path) + (query != NULL ? strlen(query) + 1 : 0) + 1;
 	url = malloc(ulen);
 	if (url == NULL)
 		goto out;
-	snprintf(url, ulen, "%s%s", h->cfg->base_url, path);
+	snprintf(url, ulen, "%s%s%s%s", h->cfg->base_url, path, query != NULL ? "?" : "",
+		 query != NULL ? query : "");
 
 	tmp = curl_slist_append(hdrs, "Accept: application/json");
 	if (tmp == NULL)
@@ -550,6 +558,8 @@ out:
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	slist_free_wiped(hdrs);
+	if (query != NULL)
+		explicit_bzero(url, strlen(url));	/* it carried a code */
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));
 		free(auth);

@@ -56,11 +56,19 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = alz_pam_code(gate);
 		goto out;
 	}
-	/*
-	 * Ask for the password even for an unknown user, so the prompt does
-	 * not reveal which names exist; the answer then goes nowhere.
-	 */
-	ret = pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL);
+	if (c.cfg.login_method == ALZ_LOGIN_SSO) {
+		/* no password is asked: the dialogue shows the SSO address (alz_login_run) */
+		password = "";
+		ret = PAM_SUCCESS;
+	} else {
+		/*
+		 * Ask for the password even for an unknown user, so the prompt does
+		 * not reveal which names exist; the answer then goes nowhere.
+		 */
+		ret = pam_get_authtok(pamh, PAM_AUTHTOK, &password,
+				      c.cfg.login_method == ALZ_LOGIN_BOTH ?
+				      "Password (or Enter for single sign-on): " : NULL);
+	}
 	if (ret != PAM_SUCCESS) {
 		alz_log(&c.lg, LOG_NOTICE, "user %s: no password obtained: %s", user_log,
 			pam_strerror(pamh, ret));
@@ -73,7 +81,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = alz_pam_code(gate);
 		goto out;
 	}
-	if (password == NULL || password[0] == '\0') {
+	if (password == NULL || (password[0] == '\0' && c.cfg.login_method == ALZ_LOGIN_PASSWORD)) {
 		alz_log(&c.lg, LOG_NOTICE,
 			"auth service=%s user=%s rhost=%s result=empty-password (no request sent)",
 			c.service, user_log, c.rhost);
@@ -83,6 +91,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	io.ask = alz_pam_io_ask;
 	io.tell = alz_pam_io_tell;
+	io.ask_info = alz_pam_io_ask_info;
 	io.ctx = &c;
 	/*
 	 * In a setuid host (sudo, su) the invoking user can stop and resume us
@@ -103,7 +112,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	alz_pam_log_safe(part_log, sizeof(part_log), res.partition_id);
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
 		"auth service=%s user=%s rhost=%s result=%s via=%s status=%ld code=%s type=%s "
-		"partition=%s logins=%d codes=%d 2fa=%s%s%s%s%s ms=%ld",
+		"partition=%s logins=%d codes=%d 2fa=%s%s%s%s%s%s ms=%ld",
 		c.service, user_log, c.rhost,
 		rc == ALZ_OK ? "success" : res.deny_reason[0] != '\0' ? "denied" : alz_rc_name(rc),
 		alz_via_name(res.via), res.o.status,
@@ -114,7 +123,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		res.trace.local_totp ? (res.trace.remote_2fa ? "api+local" : "local") :
 		(res.trace.remote_2fa ? "api" : "none"),
 		res.offline_reason[0] != '\0' ? " offline-because=" : "", res.offline_reason,
-		res.deny_reason[0] != '\0' ? " reason=" : "", res.deny_reason, alz_pam_ms_since(&t0));
+		res.deny_reason[0] != '\0' ? " reason=" : "", res.deny_reason,
+		res.trace.sso ? " method=sso (no password verifier: no cached or offline login)" : "",
+		alz_pam_ms_since(&t0));
 	if (rc != ALZ_OK) {
 		if (res.deny_msg[0] != '\0')
 			alz_pam_say(&c, PAM_ERROR_MSG, "%s", res.deny_msg);

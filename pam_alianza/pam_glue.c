@@ -126,6 +126,7 @@ auth_code(enum alz_rc rc)
 	case ALZ_ERR_BAD_REPLY:
 	case ALZ_ERR_UNSAFE_ENV:
 	case ALZ_ERR_TOKEN_EXPIRED:
+	case ALZ_ERR_SSO_DISABLED:
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
 	case ALZ_ERR_NOT_FOUND:
@@ -138,6 +139,8 @@ auth_code(enum alz_rc rc)
 	case ALZ_ERR_2FA_REQUIRED:
 	case ALZ_ERR_2FA_INVALID:
 	case ALZ_ERR_2FA_EXPIRED:
+	case ALZ_ERR_SSO_CODE:
+	case ALZ_ERR_SSO_STATE:
 	case ALZ_ERR_RATE_LIMITED:
 	case ALZ_ERR_BAD_REQUEST:
 	case ALZ_RC_COUNT:
@@ -304,6 +307,42 @@ alz_pam_io_ask(void *ctx, const char *prompt, char **answer)
 	}
 	*answer = resp;
 	return ALZ_OK;
+}
+
+/*
+ * INFO and PROMPT in one call of the application's conversation: sshd
+ * (keyboard-interactive) then sends both in one packet, as the prompt's
+ * text; a terminal prints them in order.
+ */
+enum alz_rc
+alz_pam_io_ask_info(void *ctx, const char *info, const char *prompt, char **answer)
+{
+	struct alz_pam_ctx *c = ctx;
+	const struct pam_conv *conv = NULL;
+	struct pam_message m[2];
+	const struct pam_message *mp[2] = { &m[0], &m[1] };
+	struct pam_response *resp = NULL;
+	enum alz_rc rc = ALZ_ERR_CONV;
+	int ret, i;
+
+	*answer = NULL;
+	ret = pam_get_item(c->pamh, PAM_CONV, (const void **)&conv);
+	if (ret != PAM_SUCCESS || conv == NULL || conv->conv == NULL)
+		return ALZ_ERR_CONV;
+	m[0].msg_style = PAM_TEXT_INFO;
+	m[0].msg = info;
+	m[1].msg_style = PAM_PROMPT_ECHO_OFF;
+	m[1].msg = prompt;
+	ret = conv->conv(2, mp, &resp, conv->appdata_ptr);
+	if (ret == PAM_SUCCESS && resp != NULL && resp[1].resp != NULL) {
+		*answer = resp[1].resp;
+		resp[1].resp = NULL;	/* transferred */
+		rc = ALZ_OK;
+	}
+	for (i = 0; resp != NULL && i < 2; i++)
+		alz_secret_free(resp[i].resp);
+	free(resp);
+	return rc;
 }
 
 void

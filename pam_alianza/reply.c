@@ -13,6 +13,7 @@
 #include "alz_jptr.h"
 #include "alz_reply.h"
 #include "alz_secret.h"
+#include "alz_sso.h"
 #include "alz_text.h"
 
 /* One JSON document, nothing before or after it, no NUL inside or escaped. */
@@ -365,4 +366,68 @@ alz_api_error_free(struct alz_api_error *err)
 {
 	alz_secret_free(err->session_id);
 	err->session_id = NULL;
+}
+
+/* An SSO configuration string: present, printable, capped; URLs https (a query allowed). */
+static bool
+sso_field(const struct alz_config *cfg, const cJSON *root, enum alz_reply_at which, size_t cap,
+	  bool url, bool required, char **out)
+{
+	const cJSON *v;
+
+	if (fact_at(cfg, root, which, &v) != ALZ_OK)
+		return false;
+	if (v == NULL)
+		return !required;
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' || strlen(v->valuestring) > cap ||
+	    !alz_text_ok(v->valuestring, url ? ALZ_TEXT_VISIBLE : ALZ_TEXT_ASCII_LINE) ||
+	    (url && !alz_text_https_url(v->valuestring, true)))
+		return false;
+	*out = strdup(v->valuestring);
+	return *out != NULL;
+}
+
+enum alz_rc
+alz_sso_config_reply(const struct alz_config *cfg, long status, const char *body, size_t len,
+		     struct alz_sso_config *sc)
+{
+	const cJSON *enabled, *pkce;
+	enum alz_rc rc = ALZ_ERR_BAD_REPLY;
+	struct alz_api_error err;
+	cJSON *root;
+
+	memset(sc, 0, sizeof(*sc));
+	memset(&err, 0, sizeof(err));
+	root = parse_doc(body, len);
+	if (status != 200) {
+		if (root != NULL)
+			read_error(cfg, root, &err);
+		rc = status == 404 ? ALZ_ERR_SSO_DISABLED : judge_error(status, &err);
+		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED ||
+		    rc == ALZ_ERR_TOKEN_EXPIRED)
+			rc = ALZ_ERR_BAD_REPLY;
+		goto out;
+	}
+	if (root == NULL || !cJSON_IsObject(root) ||
+	    fact_at(cfg, root, ALZ_R_SSO_ENABLED, &enabled) != ALZ_OK || !cJSON_IsBool(enabled))
+		goto out;
+	if (!cJSON_IsTrue(enabled)) {
+		rc = ALZ_ERR_SSO_DISABLED;	/* a login must not pretend otherwise */
+		goto out;
+	}
+	if (fact_at(cfg, root, ALZ_R_SSO_PKCE, &pkce) != ALZ_OK || (pkce != NULL && !cJSON_IsBool(pkce)))
+		goto out;
+	sc->pkce = pkce != NULL && cJSON_IsTrue(pkce);
+	if (!sso_field(cfg, root, ALZ_R_SSO_ENDPOINT, ALZ_SSO_MAX_URL, true, true, &sc->endpoint) ||
+	    !sso_field(cfg, root, ALZ_R_SSO_CLIENT_ID, ALZ_SSO_MAX_FIELD, false, true, &sc->client_id) ||
+	    !sso_field(cfg, root, ALZ_R_SSO_REDIRECT_URI, ALZ_SSO_MAX_URL, true, true, &sc->redirect_uri) ||
+	    !sso_field(cfg, root, ALZ_R_SSO_SCOPE, ALZ_SSO_MAX_FIELD, false, false, &sc->scope))
+		goto out;
+	rc = ALZ_OK;
+out:
+	if (rc != ALZ_OK)
+		alz_sso_config_free(sc);
+	alz_api_error_free(&err);
+	alz_json_free(root);
+	return rc;
 }

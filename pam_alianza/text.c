@@ -3,6 +3,9 @@
 
 #include "alz_text.h"
 
+#include <string.h>
+#include <strings.h>
+
 /* Length of the well-formed UTF-8 sequence at P (no overlongs, surrogates, C1), or 0. */
 static size_t
 utf8_seq(const unsigned char *p)
@@ -86,4 +89,20 @@ alz_text_copy_safe(char *dst, size_t cap, const char *src, enum alz_text_kind ki
 	for (i = 0; i + 1 < cap && src[i] != '\0'; i++)
 		dst[i] = byte_ok((unsigned char)src[i], kind) && src[i] != '\t' ? src[i] : '?';
 	dst[i] = '\0';
+}
+
+bool
+alz_text_https_url(const char *s, bool query_ok)
+{
+	const char *host, *end;
+
+	if (strncasecmp(s, "https://", 8) != 0 || !alz_text_ok(s, ALZ_TEXT_VISIBLE))
+		return false;
+	host = s + 8;
+	end = host + strcspn(host, "/?#");
+	if (end == host || *host == ':' || memchr(host, '@', (size_t)(end - host)) != NULL)
+		return false;
+	if (strchr(s, '#') != NULL || (!query_ok && strchr(s, '?') != NULL))
+		return false;
+	return true;
 }
