@@ -116,6 +116,7 @@ struct alz_config {
 	char *allowed_partitions;	/* "p1, p2"; "*" any; NULL: nobody (refused, logged) */
 	long account_max_age;	/* seconds a record vouches for a login done by another module */
 	bool account_deny_without_facts;	/* no fresh facts: deny instead of PAM_IGNORE */
+	bool account_online_check;	/* ask the API who a user another module let in is */
 	char *groups[4];	/* per enum alz_user_type: "sudo, adm"; NULL: none */
 	bool missing_group_fatal;	/* a mapped group missing locally fails setcred */
 	char *env_prefix;	/* session environment variables' prefix */

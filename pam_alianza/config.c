@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0, { NULL, NULL } },
 	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000, { NULL, NULL } },
 	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0, { NULL, NULL } },
+	{ "account_online_check", K_BOOL, OFF(account_online_check), "no", 0, 0, { NULL, NULL } },
 	{ "groups_management_user", K_GROUPS, OFF(groups[ALZ_UT_MANAGEMENT]), NULL, 0, 0, { NULL, NULL } },
 	{ "groups_account_user", K_GROUPS, OFF(groups[ALZ_UT_ACCOUNT]), NULL, 0, 0, { NULL, NULL } },
 	{ "groups_end_user", K_GROUPS, OFF(groups[ALZ_UT_END]), NULL, 0, 0, { NULL, NULL } },
