@@ -70,8 +70,9 @@ keep_facts(struct alz_record *r, bool existed, void *ctx)
 		k->since = r->refused_at >= k->started ? r->refused_why : ALZ_ERR_FORBIDDEN;
 		return ALZ_SKIP;
 	}
-	if (r->online_at >= k->started)
-		return ALZ_SKIP;	/* a log-in's facts meanwhile: as new as ours */
+	/* a log-in's facts since (a later second: one of the same second is no newer) */
+	if (r->online_at > k->started)
+		return ALZ_SKIP;
 	if (alz_record_take_facts(r, &k->chk->o.login) != ALZ_OK)
 		return ALZ_ERR_NOMEM;
 	r->checked_at = time(NULL);
