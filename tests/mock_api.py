@@ -173,7 +173,6 @@ DEFAULT_ERROR_CODES = {
 }
 
 VERBOSE = False
-DIALECT = "alianza"          # --dialect
 
 
 # --------------------------------------------------------------------------
@@ -1316,7 +1315,7 @@ def tls_context(certs, name, legacy=False):
 
 
 def main():
-    global VERBOSE, HANDSHAKE_TIMEOUT, DIALECT
+    global VERBOSE, HANDSHAKE_TIMEOUT
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--certs", required=True, help="directory made by mkcerts.sh")
     ap.add_argument("--users", required=True, help="users JSON fixture")
@@ -1332,7 +1331,6 @@ def main():
     if not args.handshake_timeout > 0:
         ap.error("--handshake-timeout must be > 0")
     HANDSHAKE_TIMEOUT = args.handshake_timeout
-    DIALECT = args.dialect
 
     state = State(args.users, args.dialect)
     addr = (args.bind, 0)
