@@ -50,6 +50,13 @@ verdict_of(enum alz_rc rc)
 	}
 }
 
+/*
+ * seconds; a token this close to its end may be dead at the API already (its
+ * clock, the log-in's round trip), and Alianza's 401 cannot say "expired"
+ * apart from "revoked": such a token is not asked with (the fallback decides)
+ */
+#define TOKEN_MARGIN 60
+
 /* The record's side of one check. */
 struct keep_ctx {
 	const struct alz_account_check *chk;
@@ -111,7 +118,7 @@ ask(const struct alz_cache *cache, const char *local_user, struct alz_account_ch
 	out->was_type = r.user_type;
 	snprintf(out->was_partition, sizeof(out->was_partition), "%s",
 		 r.partition_id != NULL ? r.partition_id : "");
-	live = alz_record_live_token(&r, time(NULL));
+	live = alz_record_live_token(&r, time(NULL) + TOKEN_MARGIN);
 	rc = ALZ_ERR_NO_TOKEN;
 	if (live != NULL) {
 		*token = strdup(live->token);

@@ -30,10 +30,11 @@ struct alz_account_check {
 };
 
 /*
- * Ask the API (path_userinfo) who LOCAL_USER is, with the newest live token
- * of their record in CACHE, and keep the answer: a 200's facts go into the
- * record (checked_at: setcred and session go by them), a 401/403 is kept as
- * a refusal (refused_at, as a log-in's 403 is; a 401's token is dropped).
+ * Ask the API (path_userinfo) who LOCAL_USER is, with the newest token of
+ * their record in CACHE that has a minute left, and keep the answer: a
+ * 200's facts go into the record (checked_at: setcred and session go by
+ * them), a 401/403 is kept as a refusal (refused_at, as a log-in's 403 is;
+ * a 401's token is dropped).
  * The one home of the decision "what does this answer mean for a login
  * another module authenticated": OUT's verdict. Free OUT with
  * alz_account_check_free().
