@@ -115,7 +115,7 @@ ask(const struct alz_cache *cache, const char *local_user, struct alz_account_ch
 	rc = alz_cache_load(cache, local_user, &r);
 	if (rc != ALZ_OK)
 		return rc;
-	out->was_type = r.user_type;
+	memcpy(out->was_type, r.user_type, sizeof(out->was_type));
 	snprintf(out->was_partition, sizeof(out->was_partition), "%s",
 		 r.partition_id != NULL ? r.partition_id : "");
 	live = alz_record_live_token(&r, time(NULL) + TOKEN_MARGIN);
@@ -157,7 +157,7 @@ alz_account_check(const struct alz_cache *cache, const char *local_user,
 
 	if (out->verdict == ALZ_ACCOUNT_VOUCHED) {
 		now_part = out->o.login.partition_id != NULL ? out->o.login.partition_id : "";
-		out->changed = out->o.login.user_type != out->was_type ||
+		out->changed = strcmp(out->o.login.user_type, out->was_type) != 0 ||
 			       strcmp(now_part, out->was_partition) != 0;
 		rc = alz_cache_update(cache, local_user, false, keep_facts, &k, NULL);
 		if (k.since != ALZ_OK) {

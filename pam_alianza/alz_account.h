@@ -24,7 +24,7 @@ struct alz_account_check {
 	 */
 	enum alz_rc why;
 	struct alz_outcome o;	/* the who-am-I: status, facts on a 200 (o.login), a refusal's words */
-	enum alz_user_type was_type;	/* the record's, before the check */
+	char was_type[ALZ_MAX_TYPE + 1];	/* the record's, before the check ("" unknown) */
 	char was_partition[ALZ_MAX_FACT + 1];
 	bool changed;		/* the API's type or partition differ from the record's */
 };

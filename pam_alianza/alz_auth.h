@@ -61,8 +61,8 @@ enum alz_rc alz_auth_login(struct alz_http *h, const char *api_user, struct alz_
 			   const struct alz_auth_io *io, struct alz_outcome *o,
 			   struct alz_auth_trace *trace);
 
-/* True when cfg->local_totp_user_types names TYPE. */
-bool alz_auth_local_totp_due(const struct alz_config *cfg, enum alz_user_type type);
+/* True when cfg->local_totp_user_types names TYPE (all: any known type). */
+bool alz_auth_local_totp_due(const struct alz_config *cfg, const char *type);
 
 /*
  * The host's own second factor for LOCAL_USER: CRED's appended code when

@@ -232,9 +232,9 @@ out:
 }
 
 bool
-alz_auth_local_totp_due(const struct alz_config *cfg, enum alz_user_type type)
+alz_auth_local_totp_due(const struct alz_config *cfg, const char *type)
 {
-	return type != ALZ_UT_UNKNOWN && (cfg->local_totp_types & (1UL << type)) != 0;
+	return alz_type_list_has(&cfg->local_totp_types, type);
 }
 
 enum alz_rc

@@ -82,10 +82,10 @@ copy_fact(char *dst, const char *src)
 
 /* The facts of whoever vouched for this login: the API just now, or the record. */
 static void
-take_facts(struct alz_login_result *res, enum alz_user_type type, const char *partition_id,
+take_facts(struct alz_login_result *res, const char *type, const char *partition_id,
 	   const char *partition_name, const char *user_id)
 {
-	res->user_type = type;
+	alz_user_type_copy(res->user_type, type);	/* "" when unknown */
 	copy_fact(res->partition_id, partition_id);
 	copy_fact(res->partition_name, partition_name);
 	copy_fact(res->user_id, user_id);
@@ -164,7 +164,7 @@ static enum offline_gate
 offline_gate(const struct alz_config *cfg, const struct alz_record *r, time_t now)
 {
 	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
-	    r->user_type == ALZ_UT_UNKNOWN)
+	    r->user_type[0] == '\0')
 		return OFF_NO_WINDOW;
 	if (!one_factor_ok(cfg, r))
 		return OFF_NEEDS_CODE;
@@ -400,7 +400,7 @@ try_cached(const struct alz_config *cfg, const struct alz_record *r, const char 
 	   time_t now)
 {
 	if (!within(r->online_at, cfg->cached_auth_timeout, now) || r->verifier == NULL ||
-	    r->user_type == ALZ_UT_UNKNOWN || !one_factor_ok(cfg, r))
+	    r->user_type[0] == '\0' || !one_factor_ok(cfg, r))
 		return ALZ_ERR_NO_WINDOW;
 	/* a mismatch goes online once, never straight to a failure */
 	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
@@ -708,7 +708,7 @@ out:
 		update_record(&r.cache, &r.u, UPD_CANCEL, NULL, NULL);
 	/* a policy refusal keeps the facts it was about, for the log line */
 	if (rc != ALZ_OK && res->deny_reason[0] == '\0')
-		take_facts(res, ALZ_UT_UNKNOWN, NULL, NULL, NULL);
+		take_facts(res, NULL, NULL, NULL, NULL);
 	res->rc = rc;
 	alz_evicted_free(&r.u.evicted);
 	alz_record_free(&r.rec);

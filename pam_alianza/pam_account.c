@@ -79,7 +79,7 @@ online_check(struct alz_pam_ctx *c, const char *user_log, struct alz_pam_facts *
 		memset(f, 0, sizeof(*f));
 		snprintf(f->user, sizeof(f->user), "%s", c->user);
 		f->at = time(NULL);
-		f->user_type = chk.o.login.user_type;
+		memcpy(f->user_type, chk.o.login.user_type, sizeof(f->user_type));
 		snprintf(f->partition_id, sizeof(f->partition_id), "%s",
 			 chk.o.login.partition_id != NULL ? chk.o.login.partition_id : "");
 		snprintf(f->partition_name, sizeof(f->partition_name), "%s",
@@ -93,8 +93,8 @@ online_check(struct alz_pam_ctx *c, const char *user_log, struct alz_pam_facts *
 		alz_log(&c->lg, chk.changed ? LOG_NOTICE : LOG_INFO, "account service=%s user=%s "
 			"check=online status=%ld type=%s partition=%s facts=%s (record: type=%s "
 			"partition=%s)", c->service, user_log, chk.o.status,
-			alz_user_type_name(f->user_type), part_log[0] != '\0' ? part_log : "-",
-			chk.changed ? "changed" : "same", alz_user_type_name(chk.was_type),
+			alz_user_type_show(f->user_type), part_log[0] != '\0' ? part_log : "-",
+			chk.changed ? "changed" : "same", alz_user_type_show(chk.was_type),
 			was_log[0] != '\0' ? was_log : "-");
 		break;
 	case ALZ_ACCOUNT_REFUSED:
@@ -160,7 +160,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			       ALZ_PHASE_ACCOUNT);
 	if (ret == PAM_SUCCESS)
 		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s facts=%s result=allowed",
-			c.service, user_log, alz_user_type_name(f.user_type), source);
+			c.service, user_log, alz_user_type_show(f.user_type), source);
 out:
 	alz_pam_ctx_free(&c);
 	return ret;
