@@ -592,12 +592,17 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 	printf("last online login: %s\n", when);
 	fmt_time(r.auth_at, when, sizeof(when));
 	printf("last login of any kind: %s\n", when);
+	fmt_time(r.checked_at, when, sizeof(when));
+	printf("last who-am-I (account_online_check): %s\n", when);
 	printf("password verifier: %s\n", r.verifier != NULL ? "kept (a window is on)" : "none");
 	printf("offline failures: %ld\nrecent wrong passwords (throttle): %zu\n", r.offline_failures,
 	       r.nfail);
 	fmt_time(refused, when, sizeof(when));
-	printf("refused by the API (403): %s%s\n", when, refused == 0 ? "" :
-	       why == ALZ_ERR_LOCKED ? " (locked)" : " (forbidden)");
+	/* a log-in's 403, or a who-am-I's 401/403 (account_online_check) */
+	if (refused != 0)
+		printf("refused by the API: %s (%s)\n", when, alz_record_refusal_name(why));
+	else
+		printf("refused by the API: %s\n", when);
 	for (i = 0; i < r.ntokens; i++) {
 		/* never the token itself */
 		fmt_time(r.tokens[i].expires_at, when, sizeof(when));

@@ -31,6 +31,7 @@ struct alz_record {
 	char *partition_name;
 	bool api_2fa;		/* the API asked this user for a code last time */
 	time_t online_at;	/* last online success, 0 never */
+	time_t checked_at;	/* last who-am-I success of the account phase's online check, 0 never */
 	time_t auth_at;		/* last success of any kind (online, cached, offline) */
 	char *verifier;		/* crypt(5) hash of the password, or NULL */
 	long offline_failures;	/* offline attempts counted (reserved before each check) */
@@ -39,8 +40,8 @@ struct alz_record {
 	size_t ntokens;
 	time_t fail_times[ALZ_MAX_FAIL_TIMES];	/* recent attempts counted by the throttle */
 	size_t nfail;
-	time_t refused_at;	/* the API's last 403 for this user (locked, forbidden), 0 none */
-	enum alz_rc refused_why;	/* ALZ_ERR_LOCKED or ALZ_ERR_FORBIDDEN, with refused_at */
+	time_t refused_at;	/* the API's last refusal of this user (403, or a who-am-I's 401), 0 none */
+	enum alz_rc refused_why;	/* ALZ_ERR_LOCKED, ALZ_ERR_FORBIDDEN or ALZ_ERR_DENIED, with refused_at */
 	/* not stored: when the cache's markers (alz_cache_mark) were last set, 0 never */
 	time_t forget_mark;
 	time_t refused_mark;
@@ -74,10 +75,36 @@ enum alz_rc alz_record_take_login(struct alz_record *r, const char *local_user,
 				  const struct alz_login *login, time_t now,
 				  struct alz_evicted *ev);
 
+/* Copy what the API says of the user into R: type, user id, tenant (no token, no time). */
+enum alz_rc alz_record_take_facts(struct alz_record *r, const struct alz_login *facts);
+
 void alz_evicted_free(struct alz_evicted *ev);
 
 /* Drop expired tokens. */
 void alz_record_prune(struct alz_record *r, time_t now);
+
+/*
+ * When the API last vouched for R's facts: its last online login or the
+ * account phase's last who-am-I, whichever is newer (0 never). Only the
+ * facts' age: the password verifier's windows go by online_at alone.
+ */
+time_t alz_record_vouched_at(const struct alz_record *r);
+
+/* R's newest token still live at NOW (claimed or not), or NULL. */
+const struct alz_token *alz_record_live_token(const struct alz_record *r, time_t now);
+
+/* Drop TOKEN (a secret, compared whole) from R: the API said it is dead. */
+void alz_record_drop_token(struct alz_record *r, const char *token);
+
+/*
+ * The API refused the user (WHY: ALZ_ERR_LOCKED, ALZ_ERR_FORBIDDEN or
+ * ALZ_ERR_DENIED) at NOW: kept as a fact, and the facts and the verifier
+ * vouch for nothing from here on (an SSH key login must not ride on them).
+ */
+void alz_record_revoke(struct alz_record *r, enum alz_rc why, time_t now);
+
+/* "locked", "forbidden", "denied": a refusal's word in the record and the log. */
+const char *alz_record_refusal_name(enum alz_rc why);
 
 void alz_record_free(struct alz_record *r);
 

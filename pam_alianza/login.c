@@ -242,14 +242,9 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 		if (name_record(r, existed, u->user) != ALZ_OK)
 			return ALZ_ERR_NOMEM;
 		/* an SSH key login must not ride on facts the API just withdrew */
-		r->online_at = 0;
-		r->user_type[0] = '\0';
-		r->refused_at = now;
-		r->refused_why = u->why;
-		free(r->verifier);
-		r->verifier = NULL;
+		alz_record_revoke(r, u->why, now);
 		alz_log(u->lg, LOG_INFO, "cache: refusal (%s) kept, facts and verifier revoked",
-			u->why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
+			alz_record_refusal_name(u->why));
 		return ALZ_OK;
 	case UPD_SAW_2FA:
 		if (r->api_2fa)

@@ -90,7 +90,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_IGNORE;
 		goto out;
 	}
-	if (r.user_type[0] == '\0' || r.online_at == 0) {
+	if (r.user_type[0] == '\0' || alz_record_vouched_at(&r) == 0) {
 		/* a record that only counts failures: nobody the API vouched for */
 		ret = PAM_IGNORE;
 		goto out_record;

@@ -60,9 +60,11 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		t = cJSON_CreateNumber((double)r->fail_times[i]);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	if (ok && r->checked_at > 0)
+		ok = add_num(o, "checkedAt", (double)r->checked_at);
 	if (ok && r->refused_at > 0)
 		ok = add_num(o, "refusedAt", (double)r->refused_at) &&
-		     add_str(o, "refused", r->refused_why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
+		     add_str(o, "refused", alz_record_refusal_name(r->refused_why));
 	if (ok)
 		*json = alz_json_print_secret(o);
 	alz_json_free(o);
@@ -181,6 +183,12 @@ out_token:
 			r->fail_times[r->nfail++] = (time_t)t->valuedouble;
 		}
 	}
+	/* optional: absent in records from before the account phase's online check */
+	if (cJSON_GetObjectItemCaseSensitive(o, "checkedAt") != NULL) {
+		if (!get_num(o, "checkedAt", MAX_TIME, &d))
+			goto out;
+		r->checked_at = (time_t)d;
+	}
 	/* optional: the API's last refusal; absent in records from before it was kept */
 	if (cJSON_GetObjectItemCaseSensitive(o, "refusedAt") != NULL) {
 		if (!get_num(o, "refusedAt", MAX_TIME, &d) || d == 0 ||
@@ -190,6 +198,8 @@ out_token:
 			r->refused_why = ALZ_ERR_LOCKED;
 		else if (strcmp(why, "forbidden") == 0)
 			r->refused_why = ALZ_ERR_FORBIDDEN;
+		else if (strcmp(why, "denied") == 0)
+			r->refused_why = ALZ_ERR_DENIED;
 		else
 			goto out;
 		r->refused_at = (time_t)d;
@@ -224,6 +234,60 @@ alz_record_prune(struct alz_record *r, time_t now)
 	r->ntokens = j;
 }
 
+time_t
+alz_record_vouched_at(const struct alz_record *r)
+{
+	return r->checked_at > r->online_at ? r->checked_at : r->online_at;
+}
+
+const struct alz_token *
+alz_record_live_token(const struct alz_record *r, time_t now)
+{
+	size_t i;
+
+	/* oldest first: the newest has the most time left at the API */
+	for (i = r->ntokens; i > 0; i--)
+		if (r->tokens[i - 1].expires_at > now)
+			return &r->tokens[i - 1];
+	return NULL;
+}
+
+void
+alz_record_drop_token(struct alz_record *r, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntokens; i++) {
+		if (strcmp(r->tokens[i].token, token) != 0)
+			continue;
+		alz_secret_free(r->tokens[i].token);
+		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
+		r->ntokens--;
+		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+		return;
+	}
+}
+
+void
+alz_record_revoke(struct alz_record *r, enum alz_rc why, time_t now)
+{
+	r->online_at = 0;
+	r->checked_at = 0;
+	r->user_type[0] = '\0';
+	r->refused_at = now;
+	r->refused_why = why;
+	free(r->verifier);
+	r->verifier = NULL;
+}
+
+const char *
+alz_record_refusal_name(enum alz_rc why)
+{
+	if (why == ALZ_ERR_LOCKED)
+		return "locked";
+	return why == ALZ_ERR_DENIED ? "denied" : "forbidden";
+}
+
 static enum alz_rc
 replace(char **slot, const char *v)
 {
@@ -236,6 +300,17 @@ replace(char **slot, const char *v)
 	}
 	free(*slot);
 	*slot = copy;
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_record_take_facts(struct alz_record *r, const struct alz_login *facts)
+{
+	if (replace(&r->user_id, facts->user_id) != ALZ_OK ||
+	    replace(&r->partition_id, facts->partition_id) != ALZ_OK ||
+	    replace(&r->partition_name, facts->partition_name) != ALZ_OK)
+		return ALZ_ERR_NOMEM;
+	memcpy(r->user_type, facts->user_type, sizeof(r->user_type));
 	return ALZ_OK;
 }
 
@@ -271,11 +346,8 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 
 	if (replace(&r->local_user, local_user) != ALZ_OK ||
 	    replace(&r->api_user, login->user_name) != ALZ_OK ||
-	    replace(&r->user_id, login->user_id) != ALZ_OK ||
-	    replace(&r->partition_id, login->partition_id) != ALZ_OK ||
-	    replace(&r->partition_name, login->partition_name) != ALZ_OK)
+	    alz_record_take_facts(r, login) != ALZ_OK)
 		return ALZ_ERR_NOMEM;
-	memcpy(r->user_type, login->user_type, sizeof(r->user_type));
 	r->online_at = now;
 	r->auth_at = now;
 	r->offline_failures = 0;

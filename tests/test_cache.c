@@ -147,6 +147,7 @@ full_record(struct alz_record *r, const char *user)
 	r->offline_fail_at = 1700000400;
 	r->refused_at = 1700000450;
 	r->refused_why = ALZ_ERR_LOCKED;
+	r->checked_at = 1700000600;
 	for (i = 0; i < sizeof(toks) / sizeof(toks[0]); i++) {
 		snprintf(r->tokens[i].session, sizeof(r->tokens[i].session), "%s", toks[i].session);
 		r->tokens[i].token = xstrdup(toks[i].token);
@@ -167,7 +168,8 @@ same_record(const struct alz_record *a, const struct alz_record *b)
 	    a->online_at != b->online_at || a->auth_at != b->auth_at ||
 	    !same_str(a->verifier, b->verifier) || a->offline_failures != b->offline_failures ||
 	    a->offline_fail_at != b->offline_fail_at || a->ntokens != b->ntokens ||
-	    a->refused_at != b->refused_at || a->refused_why != b->refused_why)
+	    a->refused_at != b->refused_at || a->refused_why != b->refused_why ||
+	    a->checked_at != b->checked_at)
 		return false;
 	for (i = 0; i < a->ntokens; i++)
 		if (strcmp(a->tokens[i].session, b->tokens[i].session) != 0 ||
@@ -206,6 +208,8 @@ test_record_roundtrip(void)
 	       "record: offlineFailures, offlineFailAt round-trip");
 	tap_ok(b.refused_at == 1700000450 && b.refused_why == ALZ_ERR_LOCKED,
 	       "record: refusedAt and refused (locked) round-trip");
+	tap_ok(b.checked_at == 1700000600 && alz_record_vouched_at(&b) == 1700000600,
+	       "record: checkedAt round-trips; the facts' age goes by the newer of it and onlineAt");
 	tap_ok(b.ntokens == 3, "record: 3 tokens read back (%zu)", b.ntokens);
 	for (i = 0; i < 3 && i < b.ntokens; i++)
 		tok_ok = tok_ok && strcmp(b.tokens[i].session, a.tokens[i].session) == 0 &&
@@ -227,13 +231,60 @@ test_record_roundtrip(void)
 		rc = alz_record_from_json(json, strlen(json), &b);
 	tap_ok(rc == ALZ_OK && same_record(&m, &b) && b.user_id == NULL && b.verifier == NULL &&
 	       b.partition_name == NULL && !b.api_2fa && b.ntokens == 0 && b.refused_at == 0 &&
-	       strstr(json, "refused") == NULL && b.user_type[0] == '\0' &&
-	       strstr(json, "\"userType\":\"\"") != NULL,
+	       b.checked_at == 0 && strstr(json, "refused") == NULL && strstr(json, "checkedAt") == NULL &&
+	       b.user_type[0] == '\0' && strstr(json, "\"userType\":\"\"") != NULL,
 	       "record: minimal record (no optional members, no tokens, no type) round-trips");
 	alz_record_free(&b);
 	alz_record_free(&m);
 	alz_secret_free(json);
 	alz_record_free(&a);
+}
+
+/* What the account phase's online check does to a record (account.c). */
+static void
+test_record_check(void)
+{
+	struct alz_record r;
+	const struct alz_token *tk;
+	struct alz_login facts;
+	char *json = NULL, part[] = "P-9";
+
+	full_record(&r, "alice");
+	/* stored oldest first; the newest expires first here: 3600, 3700, 100 s after 1700000000 */
+	r.tokens[2].expires_at = 1700000100;
+	tk = alz_record_live_token(&r, 1700000000);
+	tap_ok(tk == &r.tokens[2], "record: the newest live token is the last stored one");
+	tk = alz_record_live_token(&r, 1700000100);
+	tap_ok(tk == &r.tokens[1], "record: an expired newest one is passed over for the next");
+	tap_ok(alz_record_live_token(&r, 1700003800) == NULL, "record: no live token left: NULL");
+
+	alz_record_drop_token(&r, "no-such-token");
+	tap_ok(r.ntokens == 3, "record: dropping an unknown token drops nothing");
+	alz_record_drop_token(&r, r.tokens[1].token);
+	tap_ok(r.ntokens == 2 && r.tokens[2].token == NULL &&
+	       r.tokens[1].expires_at == 1700000100 && r.tokens[0].expires_at == 1700003600,
+	       "record: a dead token is dropped, the others keep their order");
+
+	memset(&facts, 0, sizeof(facts));
+	snprintf(facts.user_type, sizeof(facts.user_type), "supplier");
+	facts.partition_id = part;
+	ok_rc(alz_record_take_facts(&r, &facts), ALZ_OK, "record: a who-am-I's facts taken");
+	tap_ok(strcmp(r.user_type, "supplier") == 0 && same_str(r.partition_id, "P-9") && r.user_id == NULL &&
+	       r.partition_name == NULL && r.online_at == 1700000000 && r.ntokens == 2,
+	       "record: type and tenant replaced as the API said; login time and tokens untouched");
+
+	r.checked_at = 1700000900;
+	alz_record_revoke(&r, ALZ_ERR_DENIED, 1700001000);
+	tap_ok(r.online_at == 0 && r.checked_at == 0 && r.user_type[0] == '\0' &&
+	       r.verifier == NULL && r.refused_at == 1700001000 && r.refused_why == ALZ_ERR_DENIED &&
+	       alz_record_vouched_at(&r) == 0 && r.ntokens == 2,
+	       "record: a refusal revokes facts, both times and the verifier, keeps the tokens");
+	if (alz_record_to_json(&r, &json) != ALZ_OK)
+		die("alz_record_to_json");
+	tap_ok(strstr(json, "\"refused\":\"denied\"") != NULL && strstr(json, "checkedAt") == NULL,
+	       "record: a who-am-I's 401 is stored as refused: denied");
+	alz_secret_free(json);
+	alz_record_free(&r);
 }
 
 /* A valid record is V1 HEAD MID NOTOKS; each case below swaps one piece. */
@@ -261,6 +312,9 @@ static const struct json_case json_cases[] = {
 	{ "a refusal (locked)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"locked\"," NOTOKS, true },
 	{ "a refusal (forbidden)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"forbidden\"," NOTOKS,
 	  true },
+	{ "a refusal (denied: a who-am-I's 401)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"denied\","
+	  NOTOKS, true },
+	{ "a who-am-I's time (checkedAt)", V1 HEAD MID "\"checkedAt\":1700000001," NOTOKS, true },
 	{ "session id of 32 characters", V1 HEAD MID "\"tokens\":["
 	  TOK("0123456789abcdef0123456789abcdef", "t", "1") "]}", true },
 	{ "whitespace around the document", " \n" VALID "\n ", true },
@@ -294,6 +348,9 @@ static const struct json_case json_cases[] = {
 	{ "a token that is a string", V1 HEAD MID "\"tokens\":[\"t\"]}", false },
 	{ "a refusal of another kind", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"other\"," NOTOKS,
 	  false },
+	{ "checkedAt negative", V1 HEAD MID "\"checkedAt\":-1," NOTOKS, false },
+	{ "checkedAt a string", V1 HEAD MID "\"checkedAt\":\"1\"," NOTOKS, false },
+	{ "checkedAt 1.5", V1 HEAD MID "\"checkedAt\":1.5," NOTOKS, false },
 	{ "a refusal at time 0", V1 HEAD MID "\"refusedAt\":0,\"refused\":\"locked\"," NOTOKS, false },
 	{ "a refusal without its kind", V1 HEAD MID "\"refusedAt\":5," NOTOKS, false },
 	{ "a refusal's kind without its time", V1 HEAD MID "\"refused\":\"locked\"," NOTOKS, false },
@@ -1705,6 +1762,7 @@ main(void)
 	memset(mid_user, 'a', sizeof(mid_user) - 1);
 
 	test_record_roundtrip();
+	test_record_check();
 	test_record_refusals();
 	test_record_login();
 	test_names();
