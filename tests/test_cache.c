@@ -512,7 +512,7 @@ test_record_login(void)
 	}
 	ok = ok && same_str(r.tokens[ALZ_MAX_TOKENS - 1].token, "new-token") &&
 	     r.tokens[ALZ_MAX_TOKENS - 1].expires_at == 6600;
-	tap_ok(ok && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t0"),
+	tap_ok(ok && ev.n == 1 && !ev.own && same_str(ev.tokens[0].token, "t0"),
 	       "take_login: at ALZ_MAX_TOKENS the oldest unclaimed leaves (evicted: %zu), order kept",
 	       ev.n);
 	alz_evicted_free(&ev);
@@ -529,7 +529,7 @@ test_record_login(void)
 	}
 	r.ntokens = ALZ_MAX_TOKENS;
 	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
-	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t5");
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && !ev.own && same_str(ev.tokens[0].token, "t5");
 	for (i = 0; ok && i + 1 < ALZ_MAX_TOKENS; i++)
 		ok = r.tokens[i].token != NULL && strcmp(r.tokens[i].token, "t5") != 0 &&
 		     (strcmp(r.tokens[i].token, "t9") == 0) == (r.tokens[i].session[0] == '\0');
@@ -548,8 +548,8 @@ test_record_login(void)
 	}
 	r.ntokens = ALZ_MAX_TOKENS;
 	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
-	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && ev.own && same_str(ev.tokens[0], "new-token") &&
-	     ev.tokens[0] != tok;
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && ev.own && same_str(ev.tokens[0].token, "new-token") &&
+	     ev.tokens[0].token != tok;
 	for (i = 0; ok && i < ALZ_MAX_TOKENS; i++) {
 		snprintf(name, sizeof(name), "t%zu", i);
 		ok = same_str(r.tokens[i].token, name);
@@ -580,7 +580,7 @@ test_record_login(void)
 		login.token = big;
 		big[0] = 'Z';
 		ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK && ev.n == 1 &&
-		     !ev.own && ev.tokens[0] != NULL && ev.tokens[0][0] == 'B' && r.ntokens == n &&
+		     !ev.own && ev.tokens[0].token != NULL && ev.tokens[0].token[0] == 'B' && r.ntokens == n &&
 		     r.tokens[0].token[0] == 'A' && r.tokens[n - 1].token[0] == 'Z';
 		for (i = 0; i < r.ntokens; i++)
 			total += strlen(r.tokens[i].token);
@@ -620,7 +620,7 @@ test_record_login(void)
 			snprintf(r.tokens[i].session, sizeof(r.tokens[i].session), "s%zu", i);
 		}
 		r.ntokens = i;
-		alz_record_prune(&r, 50);
+		alz_record_prune(&r, 50, NULL);
 		for (i = r.ntokens; i < ALZ_MAX_TOKENS; i++)
 			tail_zero = tail_zero && memcmp(&r.tokens[i], &zero_tok, sizeof(zero_tok)) == 0;
 		ok_int(r.ntokens, 3, "prune: 3 unexpired tokens kept");
@@ -629,7 +629,7 @@ test_record_login(void)
 		       strcmp(r.tokens[1].session, "s4") == 0 && same_str(r.tokens[2].token, "p5") &&
 		       r.tokens[2].expires_at == 51 && tail_zero,
 		       "prune: unexpired tokens kept in order with their sessions, the rest cleared");
-		alz_record_prune(&r, 1000);
+		alz_record_prune(&r, 1000, NULL);
 		ok_int(r.ntokens, 0, "prune: all expired leaves none");
 		ok_str(r.tokens[0].token, NULL, "prune: ... and clears the slot");
 		alz_record_free(&r);
@@ -1010,7 +1010,7 @@ test_trust(void)
 	unlink(T "/shared/u.alice.json");
 	tap_ok(alz_cache_lock(&c, "alice", &fd) == ALZ_ERR_NO_CACHE && fd == -1 &&
 	       dir_count(T "/shared", NULL) == 0, "unusable cache: no lock taken, no lock file");
-	tap_ok(alz_cache_remove(&c, "alice") == ALZ_ERR_NO_CACHE, "unusable cache: remove refused");
+	tap_ok(alz_cache_remove(&c, "alice", NULL) == ALZ_ERR_NO_CACHE, "unusable cache: remove refused");
 	alz_config_free(&cfg);
 }
 
@@ -1228,7 +1228,7 @@ test_markers(const struct alz_cache *c, const struct alz_record *a)
 	       "markers: without a record, a refused mark still counts");
 	if (alz_cache_store(c, "alice", a) != ALZ_OK)
 		die("alz_cache_store");
-	tap_ok(alz_cache_remove(c, "alice") == ALZ_OK && !exists(REC "/u.alice.forget") &&
+	tap_ok(alz_cache_remove(c, "alice", NULL) == ALZ_OK && !exists(REC "/u.alice.forget") &&
 	       !exists(REC "/u.alice.refused") && !exists(REC "/u.alice.json") &&
 	       alz_cache_refused(c, "alice", &why) == 0, "markers: remove deletes them with the record");
 	/* the record comes back for the tests after this one */
@@ -1341,11 +1341,11 @@ test_records_on_disk(void)
 		if (alz_cache_lock(&c, "tamper", &fd) != ALZ_OK)
 			die("alz_cache_lock");
 		alz_cache_unlock(fd);
-		tap_ok(alz_cache_remove(&c, "tamper") == ALZ_OK && !exists(TAMPER) &&
+		tap_ok(alz_cache_remove(&c, "tamper", NULL) == ALZ_OK && !exists(TAMPER) &&
 		       !exists(REC "/u.tamper.lock") && alz_cache_load(&c, "tamper", &b) == ALZ_ERR_NOT_FOUND,
 		       "records: remove deletes the record and its lock file");
 		ok_rc(alz_cache_load(&c, "tamper", &b), ALZ_ERR_NOT_FOUND, "records: ... and it loads no more");
-		ok_rc(alz_cache_remove(&c, "tamper"), ALZ_OK, "records: removing nothing is fine");
+		ok_rc(alz_cache_remove(&c, "tamper", NULL), ALZ_OK, "records: removing nothing is fine");
 	}
 	alz_config_free(&cfg);
 	alz_config_free(&ocfg);
