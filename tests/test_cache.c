@@ -1629,6 +1629,31 @@ test_records_on_disk(void)
 		ok_rc(alz_cache_load(&c, "tamper", &b), ALZ_ERR_NOT_FOUND, "records: ... and it loads no more");
 		ok_rc(alz_cache_remove(&c, "tamper", NULL), ALZ_OK, "records: removing nothing is fine");
 	}
+	/* remove hands back every token the record held (cache purge ends them at the API) */
+	{
+		struct alz_evicted taken;
+
+		full_record(&a, "purged");
+		if (alz_cache_store(&c, "purged", &a) != ALZ_OK)
+			die("alz_cache_store");
+		memset(&taken, 0xa5, sizeof(taken));
+		rc = alz_cache_remove(&c, "purged", &taken);
+		tap_ok(rc == ALZ_OK && !exists(REC "/u.purged.json") && taken.n == 3 &&
+		       same_str(taken.tokens[0].token, a.tokens[0].token) &&
+		       same_str(taken.tokens[0].refresh, a.tokens[0].refresh) &&
+		       taken.tokens[1].refresh == NULL && same_str(taken.tokens[2].refresh, "rt-third") &&
+		       strcmp(taken.tokens[0].session, session_full) == 0,
+		       "records: remove hands back the record's %zu tokens with their refresh tokens", taken.n);
+		if (rc == ALZ_OK)
+			alz_evicted_free(&taken);
+		memset(&taken, 0xa5, sizeof(taken));
+		tap_ok(alz_cache_remove(&c, "purged", &taken) == ALZ_OK && taken.n == 0,
+		       "records: removing nothing hands back no token");
+		write_file(REC "/u.purged.json", "{\"version\":1,", 13, 0600);
+		tap_ok(alz_cache_remove(&c, "purged", &taken) == ALZ_OK && taken.n == 0 &&
+		       !exists(REC "/u.purged.json"), "records: a corrupt record is removed, no token handed back");
+		alz_record_free(&a);
+	}
 	alz_config_free(&cfg);
 	alz_config_free(&ocfg);
 }
