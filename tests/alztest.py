@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -34,6 +35,35 @@ SANITIZED = os.environ.get("ALZ_SANITIZED") == "1"
 # ALZ_TIME_SCALE overrides. secs() scales a deadline given to the module, bound() is
 # how long a run that must end at such a deadline may take, seen from outside.
 TIME_SCALE = float(os.environ.get("ALZ_TIME_SCALE") or (8.0 if WRAP else 2.0 if SANITIZED else 1.0))
+
+
+# The reply shapes are the mock's own functions: a test's canned reply has the shape the
+# mock gives (no bytecode left in the source tree: it may be read-only).
+_dont_write = sys.dont_write_bytecode
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_api  # noqa: E402
+sys.path.pop(0)
+sys.dont_write_bytecode = _dont_write
+
+# ALZ_DIALECT picks the API dialect of a whole test file (API.md section 8): the mock is
+# started with --dialect, every test config gets api_dialect (and user_template), and the
+# Alianza user type names in test configs become FoodXchange roles.
+DIALECT = os.environ.get("ALZ_DIALECT") or "alianza"
+if DIALECT not in mock_api.DIALECTS:
+    print("Bail out! ALZ_DIALECT=%s: not one of %s" % (DIALECT, ", ".join(mock_api.DIALECTS)))
+    sys.exit(99)
+FX = DIALECT == "foodxchange"
+FX_TEMPLATE = "%u" + mock_api.FX_DOMAIN          # the user_template a FoodXchange config gets
+# config keys (and module arguments) whose value is a list of user type names
+TYPE_LIST_KEYS = ("allowed_user_types", "local_totp_user_types")
+# the old group keys, aliases of groups.<TYPE>
+GROUP_ALIASES = {"groups_management_user": "MANAGEMENT_USER",
+                 "groups_account_user": "ACCOUNT_USER", "groups_end_user": "END_USER"}
+DROP = object()                 # a fact (or a member at a pointer) left out of a canned reply
+REPLY_TOKEN = "tok-REPLY-0123456789abcdef"        # the access token of a canned reply
+REPLY_REFRESH = "ref-REPLY-0123456789abcdef"      # its refresh token (foodxchange)
+REPLY_SESSION = "s-REPLY-0123456789abcdef"        # the sessionId of a canned 2FA challenge
 
 
 def secs(n):
@@ -73,6 +103,227 @@ LOCAL_USERS.update({"c%02d" % i: 3000 + i for i in range(20)})
 # who the Alianza users are (alianza_group): every local test account is a member,
 # so the tests that are about something else go on testing it
 SCOPE_GROUP, SCOPE_GID = "alianza", 4100
+
+
+# ---------------------------------------------------------------- the API dialect
+def dialect():
+    """The API dialect of this run: "alianza" (default) or "foodxchange" (ALZ_DIALECT)."""
+    return DIALECT
+
+
+def api_user(local):
+    """The API's name of local user LOCAL under the bed's default user_template: "alice",
+    or "alice@example.com" in foodxchange (the fixture user's e-mail there)."""
+    return local + mock_api.FX_DOMAIN if FX else local
+
+
+def type_name(name):
+    """The dialect's name of an Alianza user type: MANAGEMENT_USER, ACCOUNT_USER, END_USER
+    -> admin, buyer, supplier in foodxchange; any other name (and every name in alianza)
+    as it is."""
+    return mock_api.FX_ROLES.get(name, name) if FX else name
+
+
+def type_list(value):
+    """A list of type names (commas and/or spaces, "all", "none") with each name
+    translated by type_name(), the separators kept."""
+    return re.sub(r"[A-Za-z0-9_.:@-]+", lambda m: type_name(m.group(0)), str(value))
+
+
+def translate_args(text):
+    """Module arguments (or a whole PAM stack) with the type lists of TYPE_LIST_KEYS
+    translated: for a test that writes its own service file."""
+    if not FX:
+        return text
+    return re.sub(r"\b(%s)=(\S+)" % "|".join(TYPE_LIST_KEYS),
+                  lambda m: "%s=%s" % (m.group(1), type_list(m.group(2))), text)
+
+
+def api_path(op):
+    """The path of an API call in this dialect, None when the dialect lacks it. OP: login,
+    2fa, whoami (userinfo / session), logout, refresh (foodxchange), password, jwt (alianza)."""
+    got = mock_api.OPS[DIALECT].get(op)
+    return got[1] if got else None
+
+
+def api_method(op):
+    """The HTTP method of an API call in this dialect (None when it lacks it)."""
+    got = mock_api.OPS[DIALECT].get(op)
+    return got[0] if got else None
+
+
+def request_body(request):
+    """The JSON body of a logged request (from api_requests() or requests()), or None."""
+    raw = request.get("body")
+    if raw is None:
+        raw = base64.b64decode(request.get("body_b64", ""))
+    try:
+        body = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return body
+
+
+def sent_user(request):
+    """The user name / e-mail a logged request's body carried, whatever the field (the
+    dialect's first: email in foodxchange, userName in alianza); None when none."""
+    body = request_body(request)
+    if not isinstance(body, dict):
+        return None
+    for field in (("email", "userName") if FX else ("userName", "email")):
+        if isinstance(body.get(field), str):
+            return body[field]
+    return None
+
+
+def sent_token(request):
+    """The access token a logged request carried in the dialect's header (X-AUTH-TOKEN, or
+    Authorization: Bearer), as the mock read it; None when none (or another scheme)."""
+    return request.get("token")
+
+
+def sent_refresh(request):
+    """The refresh token a logged request's body carried ({"refreshToken": ...}), or None."""
+    return request.get("refreshToken")
+
+
+_FIXTURE = None
+
+
+def _fixture_user(user):
+    global _FIXTURE
+    if _FIXTURE is None:
+        with open(os.path.join(SRCDIR, "tests", "fixtures", "users.json"), encoding="utf-8") as f:
+            _FIXTURE = json.load(f)
+    return _FIXTURE.get(user) or {}
+
+
+def _pointer_set(obj, pointer, value):
+    """Set (or with DROP remove) the member at RFC 6901 POINTER of OBJ, making the objects
+    on the way."""
+    keys = [k.replace("~1", "/").replace("~0", "~") for k in pointer.split("/")[1:]]
+    if not keys:
+        raise ValueError("pointer %r names the whole body" % pointer)
+    for k in keys[:-1]:
+        if isinstance(obj, list):
+            obj = obj[int(k)]
+        else:
+            if not isinstance(obj.get(k), (dict, list)):
+                obj[k] = {}
+            obj = obj[k]
+    last = keys[-1]
+    if isinstance(obj, list):
+        if value is DROP:
+            del obj[int(last)]
+        else:
+            obj[int(last)] = value
+    elif value is DROP:
+        obj.pop(last, None)
+    else:
+        obj[last] = value
+
+
+def _apply(body, at):
+    for pointer, value in (at or {}).items():
+        _pointer_set(body, pointer, value)
+    return body
+
+
+def _facts(user, overrides):
+    """Login facts of fixture user USER (Alianza names, local user name and Alianza type),
+    with OVERRIDES (DROP removes one), in the dialect's terms."""
+    fix = _fixture_user(user)
+    facts = {"authToken": REPLY_TOKEN, "refreshToken": REPLY_REFRESH, "tokenType": "Bearer",
+             "expiresIn": mock_api.TOKEN_LIFETIME, "userId": fix.get("userId") or "u-" + user,
+             "userName": user, "name": fix.get("name") or user,
+             "userType": fix.get("userType") or "ACCOUNT_USER",
+             "partitionId": fix.get("partitionId") or "p-main",
+             "partitionName": fix.get("partitionName") or "Main Co"}
+    role = fix.get("role")
+    for k, v in overrides.items():
+        if v is DROP:
+            facts.pop(k, None)
+        else:
+            facts[k] = v
+    if isinstance(facts.get("userName"), str):
+        facts["userName"] = api_user(facts["userName"])
+    if isinstance(facts.get("userType"), str):
+        facts["userType"] = role if (FX and role and "userType" not in overrides) \
+            else type_name(facts["userType"])
+    return facts
+
+
+def login_reply(user="alice", at=None, **facts):
+    """A well-formed log-in (or second-factor) success body of this dialect for fixture user
+    USER, as a dict (json.dumps it for a body mode). FACTS override the fixture's, under
+    Alianza's names: authToken, refreshToken, tokenType, expiresIn, userId, userName (a
+    LOCAL name: api_user() is applied, so userName="bob" is bob's success in both dialects),
+    name, userType (an Alianza type name: type_name() is applied), partitionId,
+    partitionName; DROP leaves one out. AT = {RFC 6901 pointer: value or DROP} then sets
+    raw members anywhere, e.g. {"/data/user/email": "x@y"} or {"/data": []}."""
+    return _apply(mock_api.login_body(DIALECT, _facts(user, facts)), at)
+
+
+def whoami_reply(user="alice", at=None, session_id=REPLY_SESSION, expires_at="2099-01-01T00:00:00Z",
+                 **facts):
+    """A userinfo (alianza) / session (foodxchange) success body for USER, as login_reply."""
+    return _apply(mock_api.whoami_body(DIALECT, _facts(user, facts), session_id, expires_at), at)
+
+
+def error_reply(code, message="Injected error", path=None, at=None, **data):
+    """The dialect's error envelope: alianza {"errorCode","message","timestamp","path",
+    **DATA}, foodxchange {"success":false,"error":{"code","message","data":DATA}}. PATH
+    (alianza's "path" member) defaults to the log-in path."""
+    return _apply(mock_api.error_body(DIALECT, code, message,
+                                      path=path if path is not None else api_path("login"),
+                                      data=data), at)
+
+
+def challenge_reply(session_id=REPLY_SESSION, message="Two-factor authentication is required",
+                    at=None):
+    """A 2FA_REQUIRED body of this dialect (send it with status 401); DROP: no sessionId."""
+    data = {} if session_id is DROP else {"sessionId": session_id}
+    return error_reply("2FA_REQUIRED", message, at=at, **data)
+
+
+def refresh_reply(token=REPLY_TOKEN, expires_in=mock_api.TOKEN_LIFETIME, at=None):
+    """A refresh success body (foodxchange; None in alianza, which has no refresh)."""
+    if not FX:
+        return None
+    return _apply(mock_api.refresh_body(token, expires_in), at)
+
+
+def logout_reply():
+    """A log-out success body: None (no body) in alianza, an object in foodxchange."""
+    return mock_api.logout_body(DIALECT)
+
+
+def body_mode(body, status=200, op="login", **kw):
+    """A fault mode: the mock answers the call OP (see api_path) with exactly this status
+    and BODY (a dict/list is JSON-encoded, None is an empty body); KW are more mode fields
+    (count, listener, headers, ...; path= overrides OP)."""
+    if body is None:
+        body = ""
+    elif not isinstance(body, str):
+        body = json.dumps(body)
+    kw.setdefault("path", api_path(op))
+    return dict(mode="body", status=status, body=body, **kw)
+
+
+def translate_conf(values):
+    """A test config's keys and values in FoodXchange terms: the type lists of
+    TYPE_LIST_KEYS translated, groups_management_user / groups.MANAGEMENT_USER (...) ->
+    groups.admin (...). Order kept."""
+    out = {}
+    for k, v in values.items():
+        if k in TYPE_LIST_KEYS:
+            v = type_list(v)
+        if k in GROUP_ALIASES:
+            k = "groups." + type_name(GROUP_ALIASES[k])
+        elif k.startswith("groups."):
+            k = "groups." + type_name(k[len("groups."):])
+        out[k] = v
+    return out
 
 
 # ---------------------------------------------------------------- TAP
@@ -186,6 +437,7 @@ class Result:
 class Bed:
     def __init__(self, handshake_timeout=MOCK_HANDSHAKE_TIMEOUT):
         enter_namespace()
+        print("# API dialect: %s" % DIALECT, flush=True)
         self.handshake_timeout = handshake_timeout
         os.makedirs(os.path.join(BUILDDIR, "tests", "tmp"), exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix="bed-", dir=os.path.join(BUILDDIR, "tests", "tmp"))
@@ -266,7 +518,8 @@ class Bed:
         self.mock = subprocess.Popen(
             [PYTHON, os.path.join(SRCDIR, "tests", "mock_api.py"), "--certs", self.certs,
              "--users", os.path.join(SRCDIR, "tests", "fixtures", "users.json"),
-             "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout)],
+             "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout),
+             "--dialect", DIALECT],
             stdout=self.mock_log, stderr=self.mock_log)
         deadline = time.time() + 10
         while not os.path.exists(ports):
@@ -327,33 +580,66 @@ class Bed:
             out.append(r)
         return out
 
-    def asked(self, user, path="/v2/authorize", method=None):
-        """How many API calls the mock saw whose JSON body names USER (userName), to PATH
-        (None: any path), with METHOD (None: any): proof that the module itself asked."""
+    def asked(self, user, path=DROP, method=None):
+        """How many API calls the mock saw whose JSON body names USER (sent_user(): userName
+        or email; USER or api_user(USER)), to PATH (default the dialect's log-in path; None:
+        any path), with METHOD (None: any): proof that the module itself asked."""
+        if path is DROP:
+            path = api_path("login")
+        names = {user, api_user(user)}
         n = 0
         for r in self.api_requests():
             if (path is not None and r["path"] != path) or (method is not None and r["method"] != method):
                 continue
-            try:
-                body = json.loads(r["body"].decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                continue
-            if isinstance(body, dict) and body.get("userName") == user:
+            if sent_user(r) in names:
                 n += 1
         return n
 
+    def calls(self, op, method=DROP):
+        """The logged API calls (bodies decoded) of OP (see api_path) in this dialect, with
+        the op's method (METHOD overrides; None: any method); [] for an op the dialect lacks."""
+        path = api_path(op)
+        if method is DROP:
+            method = api_method(op)
+        return [r for r in self.api_requests()
+                if path is not None and r["path"] == path and (method is None or r["method"] == method)]
+
     def add_api_user(self, name, password, user_type="ACCOUNT_USER", partition="p-main", **kw):
+        """Add or replace fixture user NAME at the mock. USER_TYPE is an Alianza type (the
+        foodxchange mock reports its role); KW are more fixture fields, e.g. role="quality-lead"
+        (a free-form foodxchange role), totp=..., backupCodes=[...], locked=True."""
         body = {"password": password, "userType": user_type, "partitionId": partition,
                 "partitionName": "Main Co", "userId": "u-" + name}
         body.update(kw)
         self.control("POST", "/users/" + urllib.parse.quote(name, safe=""), body)
 
     def tokens(self):
+        """Live access tokens: [{"token", "userName" (the fixture user, e.g. "alice" in both
+        dialects), "expiresIn", "refreshToken" (None in alianza)}]."""
         return self.control("GET", "/tokens")
 
-    def next_tokens(self, tokens):
-        """The mock issues these tokens next, in order."""
-        self.control("POST", "/next-tokens", {"tokens": list(tokens)})
+    def refresh_tokens(self):
+        """Live refresh tokens (foodxchange; [] in alianza): [{"refreshToken", "userName",
+        "expiresIn", "tokens": [its live access tokens]}]."""
+        return self.control("GET", "/refresh-tokens")
+
+    def expire_tokens(self, user=None, token=None, refresh=False):
+        """Make the access tokens of fixture user USER (or one TOKEN) expired at once (a
+        foodxchange call with one gets 401 TOKEN_EXPIRED, an alianza one 401 UNAUTHORIZED);
+        with REFRESH their refresh tokens too. Returns how many access tokens it expired."""
+        body = {"refresh": bool(refresh)}
+        if user is not None:
+            body["user"] = user
+        if token is not None:
+            body["token"] = token
+        return self.control("POST", "/expire", body)["expired"]
+
+    def next_tokens(self, tokens, refresh_tokens=None):
+        """The mock issues these tokens (and refresh tokens) next, in order."""
+        body = {"tokens": list(tokens)}
+        if refresh_tokens is not None:
+            body["refreshTokens"] = list(refresh_tokens)
+        self.control("POST", "/next-tokens", body)
 
     def recorder(self):
         return self.control("GET", "/recorder")
@@ -365,14 +651,20 @@ class Bed:
     def conf(self, mode=0o600, **keys):
         """Write a config file with KEYS over sane test defaults; returns its path."""
         self.nconf += 1
+        # the dialect's preset first: every key after it overrides it
+        values = {"api_dialect": "foodxchange"} if FX else {}
         # valgrind makes a TLS handshake ~20x slower: stretch the default deadlines
-        values = {"base_url": self.url(), "ca_file": self.ca,
-                  "connect_timeout": str(secs(2)), "timeout": str(secs(3)),
-                  "debug": "yes", "cache_dir": self.cache,
-                  "allowed_partitions": "p-main", "alianza_group": SCOPE_GROUP}
+        values.update({"base_url": self.url(), "ca_file": self.ca,
+                       "connect_timeout": str(secs(2)), "timeout": str(secs(3)),
+                       "debug": "yes", "cache_dir": self.cache,
+                       "allowed_partitions": "p-main", "alianza_group": SCOPE_GROUP})
+        if FX and "user_template" not in keys:
+            values["user_template"] = FX_TEMPLATE
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
             values.pop(k, None)
+        if values.get("api_dialect") == "foodxchange":
+            values = translate_conf(values)
         path = os.path.join(self.tmp, "alz-%d.conf" % self.nconf)
         with open(path, "w") as f:
             for k, v in values.items():
@@ -408,7 +700,7 @@ class Bed:
                      "password requisite pam_exec.so quiet stdout /bin/echo MODULE-IGNORED\n"
                      "password required pam_deny.so\n")
         with open(os.path.join(d, name), "w") as f:
-            f.write(stack.format(mod=mod))
+            f.write(translate_args(stack.format(mod=mod)))
         with open(os.path.join(d, "other"), "w") as f:
             f.write("auth required pam_deny.so\naccount required pam_deny.so\n"
                     "password required pam_deny.so\nsession required pam_deny.so\n")

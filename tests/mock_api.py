@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Mock of the Alianza authorization API (see /work/shared/API.md) for tests.
+"""Mock of the authorization API of /work/shared/API.md, in either dialect, for tests.
 
 Usage:
     /usr/bin/python3 tests/mock_api.py --certs DIR --users FILE \
-        --ports-file FILE [--bind 127.0.0.1] [--handshake-timeout SECONDS] [--verbose]
+        --ports-file FILE [--dialect alianza|foodxchange] [--bind 127.0.0.1]
+        [--handshake-timeout SECONDS] [--verbose]
 
 DIR is made by tests/mkcerts.sh. Every listener binds an ephemeral port; once
 all are listening the ports file is written atomically as JSON:
@@ -11,6 +12,31 @@ all are listening the ports file is written atomically as JSON:
      "control", "pid"}
 ("tls10" is left out if this OpenSSL cannot be made to speak TLS 1.0/1.1).
 SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
+
+--dialect picks the wire shape of the whole mock (API.md section 8); default alianza:
+  alianza      POST /v2/authorize {"userName","password"}, flat replies, X-AUTH-TOKEN,
+               POST /v2/authorize/2fa, GET /v2/authorize/userinfo, PUT /v2/authorize/logout,
+               PUT /v2/authorize (password change), POST /v2/authorize/jwt; errors
+               {"errorCode","message","timestamp","path"}; a wrong method is a 404.
+  foodxchange  as strict as the real service: POST /api/v1/auth/login {"email","password"}
+               (email = <fixture user>@example.com; a "userName" field or no email: 400),
+               success {"success":true,"data":{"user":{"id","email","name","role",
+               "company":{"id","name"}},"tokens":{"accessToken","refreshToken","expiresIn"}},
+               "message"}; role = the fixture's "role", else admin/buyer/supplier for
+               MANAGEMENT_USER/ACCOUNT_USER/END_USER (another userType is the role as it is);
+               company = the fixture's partition. Calls with a token take exactly one
+               "Authorization: Bearer <accessToken>" header: none, another scheme, or an
+               X-AUTH-TOKEN header at all is 401 UNAUTHORIZED; an expired access token is 401
+               TOKEN_EXPIRED (a logged-out or unknown one UNAUTHORIZED). 2FA: 401 2FA_REQUIRED
+               with error.data.sessionId, then POST /api/v1/auth/2fa/authenticate
+               {"sessionId","token"}: a TOTP code or one of the fixture's 8-digit
+               "backupCodes" (each once). GET /api/v1/auth/session, POST /api/v1/auth/logout
+               (ends the access token, its refresh token and every access token refreshed
+               from it), POST /api/v1/auth/refresh {"refreshToken"} (a new access token; the
+               refresh token lives 24 h). No password change, JWT or SSO: those paths are
+               404; a wrong method on a known path 405. An unknown e-mail is 401
+               INVALID_CREDENTIALS (the service names no user). Every error is
+               {"success":false,"error":{"code","message","data"}}.
 
 Listeners:
   main       HTTPS (TLS >= 1.2), certificate signed by the test CA: the API
@@ -24,23 +50,49 @@ Listeners:
      POST /mode {"mode": ..., ...}   set a fault mode (see FAULT_MODES)
      GET  /mode                      current fault mode (null when normal)
      POST /reset                     forget everything, reload the fixture
-     GET  /requests                  request log of the API listeners
+     GET  /requests                  request log of the API listeners: per call
+                                     listener, conn, time, method, path, headers,
+                                     body_b64, seq, "token" (the token the call carried
+                                     in the dialect's header: X-AUTH-TOKEN's value, or
+                                     the Bearer value; null when none) and
+                                     "refreshToken" (a "refreshToken" string of the
+                                     JSON body, else null)
      GET  /recorder                  what the recorder received
      GET  /stats                     {"connections": {...}, "requests": n}
      POST /users/<name> {fields}     add or replace a user
-     GET  /tokens                    live tokens and their users
-     POST /next-tokens {"tokens": [...]}  issue these tokens next, in order (a test
-                                     that must know a token before the login)
+     GET  /tokens                    live access tokens: [{"token", "userName" (the
+                                     fixture user), "expiresIn", "refreshToken" (null
+                                     in alianza)}]
+     GET  /refresh-tokens            live refresh tokens: [{"refreshToken", "userName",
+                                     "expiresIn", "tokens": [its live access tokens]}]
+     POST /expire {"user": name | "token": t[, "refresh": true]}  expire now the
+                                     access tokens of a user (or one token); with
+                                     "refresh" their refresh tokens too. {"expired": n}
+     POST /next-tokens {"tokens": [...], "refreshTokens": [...]}  issue these tokens
+                                     (refresh tokens) next, in order (a test that must
+                                     know a token before the login); either list may
+                                     be left out
      GET  /totp/<name>[?offset=N][&raw=1]  current TOTP code of a user
-     GET  /health                    {"ok": true}
+     GET  /health                    {"ok": true, "dialect": ...}
 
 Fault modes apply to the API listeners only. Common optional fields:
 "path" (only requests to this exact path), "listener" (only this listener),
-"count" (only the next N matching requests, then back to normal).
+"count" (only the next N matching requests, then back to normal). The faults
+that answer with a login body or an error (drip, truncated, notoken, huge,
+malformed, status) answer in the mock's dialect.
+
+Fixture users (--users, a JSON object name -> fields): password (required),
+userType, partitionId, partitionName, userId, totp (base32 secret or null),
+locked, envelope ("foodx": the alianza mock answers this user's 2FA_REQUIRED in
+the FoodXchange envelope), role (foodxchange: the role reported, any string),
+name (foodxchange: data.user.name, default the fixture name), backupCodes
+(foodxchange: 8-digit single-use second-factor codes).
 
 Standard library only: this also serves a benchmark of 200 concurrent
 log-ins, so the TLS handshake runs in the per-connection thread and every
-reply goes out in a single write with Nagle disabled.
+reply goes out in a single write with Nagle disabled. The reply shapes are
+plain functions (login_body, error_body, ...) that tests/alztest.py imports,
+so a canned reply of a test has the shape the mock itself gives.
 """
 
 import argparse
@@ -52,6 +104,7 @@ import http
 import http.server
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -82,8 +135,34 @@ FAULT_MODES = ("normal", "slow", "hang", "drip", "huge", "truncated",
 USER_DEFAULTS = {
     "password": "", "userType": "ACCOUNT_USER", "partitionId": "p-main",
     "partitionName": "Main Co", "userId": None, "totp": None,
-    "locked": False, "envelope": "alianza",
+    "locked": False, "envelope": "alianza", "role": None, "name": None,
+    "backupCodes": [],
 }
+REFRESH_LIFETIME = 24 * 3600  # foodxchange refresh tokens
+
+DIALECTS = ("alianza", "foodxchange")
+# op -> (method, path) of each dialect; an op a dialect lacks is absent
+OPS = {
+    "alianza": {
+        "login": ("POST", "/v2/authorize"),
+        "2fa": ("POST", "/v2/authorize/2fa"),
+        "whoami": ("GET", "/v2/authorize/userinfo"),
+        "logout": ("PUT", "/v2/authorize/logout"),
+        "password": ("PUT", "/v2/authorize"),
+        "jwt": ("POST", "/v2/authorize/jwt"),
+    },
+    "foodxchange": {
+        "login": ("POST", "/api/v1/auth/login"),
+        "2fa": ("POST", "/api/v1/auth/2fa/authenticate"),
+        "whoami": ("GET", "/api/v1/auth/session"),
+        "logout": ("POST", "/api/v1/auth/logout"),
+        "refresh": ("POST", "/api/v1/auth/refresh"),
+    },
+}
+# the FoodXchange role the mock reports for a fixture's Alianza user type
+FX_ROLES = {"MANAGEMENT_USER": "admin", "ACCOUNT_USER": "buyer", "END_USER": "supplier"}
+FX_DOMAIN = "@example.com"    # foodxchange e-mail = <fixture user>@example.com
+BEARER_RE = re.compile(r"Bearer ([\x21-\x7e]+)")
 DEFAULT_ERROR_CODES = {
     400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
     404: "NOT_FOUND", 409: "CONFLICT", 429: "TOO_MANY_REQUESTS",
@@ -92,6 +171,107 @@ DEFAULT_ERROR_CODES = {
 }
 
 VERBOSE = False
+
+
+# --------------------------------------------------------------------------
+# Reply shapes of each dialect. "Facts" are a login's facts under Alianza's
+# names: authToken, refreshToken, tokenType, expiresIn, userId, userName (the
+# API's name of the user: the e-mail in foodxchange), name, userType (the role
+# in foodxchange), partitionId, partitionName. A fact that is absent is left out
+# of the body (a test's broken reply); every other value goes in as it is.
+# --------------------------------------------------------------------------
+
+def _put(out, key, facts, fact):
+    if fact in facts:
+        out[key] = facts[fact]
+
+
+def fx_user(facts):
+    """data.user of a foodxchange body."""
+    user = {}
+    for key, fact in (("id", "userId"), ("email", "userName"), ("name", "name"),
+                      ("role", "userType")):
+        _put(user, key, facts, fact)
+    company = {}
+    _put(company, "id", facts, "partitionId")
+    _put(company, "name", facts, "partitionName")
+    if company:
+        user["company"] = company
+    return user
+
+
+def login_body(dialect, facts):
+    """The log-in (and second-factor) success body of DIALECT for FACTS."""
+    if dialect == "foodxchange":
+        tokens = {}
+        for key, fact in (("accessToken", "authToken"), ("refreshToken", "refreshToken"),
+                          ("expiresIn", "expiresIn")):
+            _put(tokens, key, facts, fact)
+        return {"success": True, "data": {"user": fx_user(facts), "tokens": tokens},
+                "message": "Login successful"}
+    out = {}
+    for fact in ("authToken", "tokenType", "expiresIn", "userId", "userName", "userType",
+                 "partitionId", "partitionName"):
+        _put(out, fact, facts, fact)
+    return out
+
+
+def whoami_body(dialect, facts, session_id=None, expires_at=None):
+    """GET userinfo (alianza) / session (foodxchange) success body."""
+    if dialect == "foodxchange":
+        session = {"id": session_id, "expiresAt": expires_at}
+        return {"success": True, "data": {"user": fx_user(facts), "session": session}}
+    out = {}
+    for fact in ("userId", "userName", "userType", "partitionId", "partitionName"):
+        _put(out, fact, facts, fact)
+    return out
+
+
+def refresh_body(access_token, expires_in=TOKEN_LIFETIME):
+    """POST /api/v1/auth/refresh success body (foodxchange only)."""
+    return {"success": True, "data": {"accessToken": access_token, "expiresIn": expires_in}}
+
+
+def logout_body(dialect):
+    """Log-out success: alianza sends no body (None), foodxchange an object."""
+    if dialect == "foodxchange":
+        return {"success": True, "message": "Logged out successfully"}
+    return None
+
+
+def error_body(dialect, code, message, path=None, data=None):
+    """The error envelope of DIALECT. DATA: alianza puts its members beside errorCode
+    (e.g. sessionId), foodxchange under error.data."""
+    if dialect == "foodxchange":
+        return {"success": False, "error": {"code": code, "message": message,
+                                            "data": dict(data or {})}}
+    out = {"errorCode": code, "message": message, "timestamp": iso_now(),
+           "path": path if path is not None else OPS["alianza"]["login"][1]}
+    out.update(data or {})
+    return out
+
+
+def api_name(dialect, name):
+    """The API's name of fixture user NAME: foodxchange logs in by e-mail."""
+    return name + FX_DOMAIN if dialect == "foodxchange" else name
+
+
+def fixture_name(dialect, sent):
+    """The fixture user a sent user name / e-mail stands for (None: nobody)."""
+    if not isinstance(sent, str):
+        return None
+    if dialect != "foodxchange":
+        return sent
+    if sent.endswith(FX_DOMAIN) and len(sent) > len(FX_DOMAIN):
+        return sent[:-len(FX_DOMAIN)]
+    return None
+
+
+def role_of(dialect, user):
+    """userType (alianza) or role (foodxchange) a fixture user is reported with."""
+    if dialect == "foodxchange":
+        return user.get("role") or FX_ROLES.get(user["userType"], user["userType"])
+    return user["userType"]
 
 
 def warn(msg):
@@ -127,8 +307,9 @@ def totp(secret, step_offset=0, now=None):
 # --------------------------------------------------------------------------
 
 class State:
-    def __init__(self, users_file):
+    def __init__(self, users_file, dialect="alianza"):
         self.users_file = users_file
+        self.dialect = dialect
         self.lock = threading.Lock()
         self.conn_seq = 0          # connection ids stay unique across resets
         self.ports = {}
@@ -154,6 +335,14 @@ class State:
             user["userId"] = "u-" + name
         if user["totp"]:
             b32decode_lenient(user["totp"])       # reject a bad secret early
+        codes = user["backupCodes"]
+        if not isinstance(codes, list) or not all(
+                isinstance(c, str) and len(c) == 8 and c.isdigit() for c in codes):
+            raise ValueError("user %r: backupCodes must be a list of 8-digit strings" % name)
+        user["backupCodes"] = list(codes)
+        for key in ("role", "name"):
+            if user[key] is not None and not isinstance(user[key], str):
+                raise ValueError("user %r: %s must be a string" % (name, key))
         return user
 
     def reset(self):
@@ -163,7 +352,9 @@ class State:
             # newest last; the current password counts as a recent one
             self.history = {n: [u["password"]] for n, u in users.items()}
             self.tokens = {}
+            self.refresh = {}
             self.next_tokens = []
+            self.next_refresh = []
             self.sessions = {}
             self.requests = collections.deque(maxlen=LOG_CAP)
             self.req_seq = 0
@@ -200,41 +391,143 @@ class State:
             self.recorded.append(rec)
 
     # -- tokens ------------------------------------------------------------
+    # tokens[access token] = {"info": facts without tokens, "user": fixture name,
+    #   "expires": time, "refresh": its refresh token or None}
+    # refresh[refresh token] = {"user", "expires", "session": id, "access": [tokens]}
+    def facts(self, name, user):
+        """A fixture user's login facts (no tokens) in the mock's dialect."""
+        f = {"userId": user["userId"], "userName": api_name(self.dialect, name),
+             "userType": role_of(self.dialect, user), "partitionId": user["partitionId"],
+             "partitionName": user["partitionName"]}
+        if self.dialect == "foodxchange":
+            f["name"] = user["name"] or name
+        return f
+
+    def _purge(self, now):
+        if len(self.tokens) >= PURGE_AT:
+            self.tokens = {k: v for k, v in self.tokens.items() if v["expires"] > now}
+        if len(self.refresh) >= PURGE_AT:
+            self.refresh = {k: v for k, v in self.refresh.items() if v["expires"] > now}
+
+    def _new_access(self, name, info, refresh, now):
+        """Under the lock: a new access token (the next chosen one if any)."""
+        token = self.next_tokens.pop(0) if self.next_tokens else None
+        token = token or secrets.token_urlsafe(32)          # 43 url-safe characters
+        self.tokens[token] = {"info": info, "user": name, "expires": now + TOKEN_LIFETIME,
+                              "refresh": refresh}
+        if refresh is not None:
+            self.refresh[refresh]["access"].append(token)
+        return token
+
     def issue_token(self, name, user):
-        with self.lock:
-            chosen = self.next_tokens.pop(0) if self.next_tokens else None
-        token = chosen or secrets.token_urlsafe(32)          # 43 url-safe characters
+        """Log-in facts with a new token (and a refresh token in foodxchange)."""
+        info = self.facts(name, user)
         now = time.time()
-        info = {
-            "userId": user["userId"], "userName": name,
-            "userType": user["userType"], "partitionId": user["partitionId"],
-            "partitionName": user["partitionName"],
-        }
         with self.lock:
-            if len(self.tokens) >= PURGE_AT:
-                self.tokens = {k: v for k, v in self.tokens.items()
-                               if v["expires"] > now}
-            self.tokens[token] = {"info": info, "expires": now + TOKEN_LIFETIME}
-        return token, info
+            self._purge(now)
+            refresh = None
+            if self.dialect == "foodxchange":
+                refresh = self.next_refresh.pop(0) if self.next_refresh else None
+                refresh = refresh or secrets.token_urlsafe(48)
+                self.refresh[refresh] = {"user": name, "expires": now + REFRESH_LIFETIME,
+                                         "session": "s-" + secrets.token_hex(12), "access": []}
+            token = self._new_access(name, info, refresh, now)
+        out = {"authToken": token, "tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME}
+        if refresh is not None:
+            out["refreshToken"] = refresh
+        out.update(info)
+        return out
+
+    def token_status(self, token):
+        """("ok", record) | ("expired", record) | ("dead", None) for an access token."""
+        now = time.time()
+        with self.lock:
+            t = self.tokens.get(token) if token else None
+            if t is None:
+                return "dead", None
+            rec = dict(t)
+            if t["refresh"] is not None:
+                r = self.refresh.get(t["refresh"])
+                rec["session"] = r["session"] if r else None
+            return ("ok" if t["expires"] > now else "expired"), rec
 
     def token_info(self, token):
-        with self.lock:
-            t = self.tokens.get(token)
-            if t and t["expires"] > time.time():
-                return dict(t["info"])
-            return None
+        status, rec = self.token_status(token)
+        return dict(rec["info"]) if status == "ok" else None
 
     def kill_token(self, token):
+        """Log a token out: alianza ends it alone; foodxchange ends it, its refresh token
+        and every access token of that refresh token. Returns "ok" (it was live),
+        "expired" (foodxchange: left alone, a refresh must come first) or "dead"."""
+        now = time.time()
         with self.lock:
-            t = self.tokens.pop(token, None)
-            return bool(t and t["expires"] > time.time())
+            t = self.tokens.get(token) if token else None
+            if t is None:
+                return "dead"
+            if self.dialect != "foodxchange":
+                del self.tokens[token]
+                return "ok" if t["expires"] > now else "dead"
+            if t["expires"] <= now:
+                return "expired"
+            del self.tokens[token]
+            r = self.refresh.pop(t["refresh"], None) if t["refresh"] is not None else None
+            for other in (r["access"] if r else []):
+                self.tokens.pop(other, None)
+            return "ok"
+
+    def refresh_token(self, refresh):
+        """("ok", facts with the new access token) | ("expired", None) | ("dead", None)."""
+        now = time.time()
+        with self.lock:
+            r = self.refresh.get(refresh)
+            if r is None:
+                return "dead", None
+            if r["expires"] <= now:
+                return "expired", None
+            user = self.users.get(r["user"])
+            if user is None:            # removed by a test in between
+                return "dead", None
+        info = self.facts(r["user"], user)
+        with self.lock:
+            if refresh not in self.refresh:      # logged out in between
+                return "dead", None
+            self._purge(now)
+            token = self._new_access(r["user"], info, refresh, now)
+        return "ok", dict(info, authToken=token, expiresIn=TOKEN_LIFETIME)
+
+    def expire(self, user=None, token=None, refresh=False):
+        """Expire at once the access tokens of USER (or TOKEN), and with REFRESH their
+        refresh tokens. Returns how many tokens were expired."""
+        past = time.time() - 1
+        n = 0
+        with self.lock:
+            for k, v in self.tokens.items():
+                if (token is not None and k == token) or (user is not None and v["user"] == user):
+                    if v["expires"] > past:
+                        v["expires"] = past
+                        n += 1
+                    if refresh and v["refresh"] in self.refresh:
+                        self.refresh[v["refresh"]]["expires"] = past
+            if refresh and user is not None:
+                for v in self.refresh.values():
+                    if v["user"] == user:
+                        v["expires"] = past
+        return n
 
     def live_tokens(self):
         now = time.time()
         with self.lock:
-            return [{"token": k, "userName": v["info"]["userName"],
-                     "expiresIn": int(v["expires"] - now)}
+            return [{"token": k, "userName": v["user"], "expiresIn": int(v["expires"] - now),
+                     "refreshToken": v["refresh"]}
                     for k, v in self.tokens.items() if v["expires"] > now]
+
+    def live_refresh_tokens(self):
+        now = time.time()
+        with self.lock:
+            return [{"refreshToken": k, "userName": v["user"], "expiresIn": int(v["expires"] - now),
+                     "tokens": [a for a in v["access"]
+                                if a in self.tokens and self.tokens[a]["expires"] > now]}
+                    for k, v in self.refresh.items() if v["expires"] > now]
 
     # -- 2FA sessions ------------------------------------------------------
     def new_session(self, name):
@@ -248,7 +541,8 @@ class State:
         return sid
 
     def check_session(self, sid, code):
-        """Return ("ok", user name) | ("bad", None) | ("expired", None)."""
+        """Return ("ok", user name) | ("bad", None) | ("expired", None). foodxchange
+        also takes one of the user's backup codes, once."""
         with self.lock:
             s = self.sessions.get(sid)
             if s is None or time.time() - s["created"] > SESSION_LIFETIME:
@@ -262,6 +556,12 @@ class State:
                     if hmac.compare_digest(totp(secret, off).encode(),
                                            code.encode("utf-8")):
                         good = True
+            if not good and user and self.dialect == "foodxchange":
+                for backup in list(user["backupCodes"]):
+                    if hmac.compare_digest(backup.encode(), code.encode("utf-8")):
+                        user["backupCodes"].remove(backup)      # single use
+                        good = True
+                        break
             if good:
                 del self.sessions[sid]        # a challenge is passed once only
                 return "ok", s["user"]
@@ -461,9 +761,9 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         self.send_raw(status, json.dumps(obj).encode("utf-8"),
                       headers=headers, close=close)
 
-    def envelope(self, code, message):
-        return {"errorCode": code, "message": message, "timestamp": iso_now(),
-                "path": urllib.parse.urlsplit(self.path).path}
+    def envelope(self, code, message, **data):
+        return error_body(self.server.state.dialect, code, message,
+                          path=urllib.parse.urlsplit(self.path).path, data=data)
 
     def do_GET(self):
         self.dispatch()
@@ -474,6 +774,17 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
 # --------------------------------------------------------------------------
 # The API
 # --------------------------------------------------------------------------
+
+def carried_refresh(body):
+    """The refresh token a request body carries ({"refreshToken": "..."}), else None."""
+    try:
+        obj = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("refreshToken"), str):
+        return obj["refreshToken"]
+    return None
+
 
 class APIHandler(BaseHandler):
 
@@ -486,6 +797,7 @@ class APIHandler(BaseHandler):
             "time": time.time(), "method": self.command, "path": self.path,
             "headers": self._headers_dict(),
             "body_b64": base64.b64encode(body or b"").decode("ascii"),
+            "token": self.carried_token(), "refreshToken": carried_refresh(body),
         })
         if body is None:
             return
@@ -496,7 +808,10 @@ class APIHandler(BaseHandler):
             else:
                 getattr(self, "fault_" + fault["mode"])(fault, path, body)
                 return
-        self.api(path, body)
+        if state.dialect == "foodxchange":
+            self.fx_api(path, body)
+        else:
+            self.api(path, body)
 
     def _headers_dict(self):
         out = {}
@@ -505,13 +820,20 @@ class APIHandler(BaseHandler):
             out[k] = out[k] + ", " + v if k in out else v
         return out
 
-    def fail(self, status, code, message, **extra):
-        env = self.envelope(code, message)
-        env.update(extra)
-        self.send_json(status, env)
+    def carried_token(self):
+        """The token this request carries in the dialect's header (None: none)."""
+        if self.server.state.dialect != "foodxchange":
+            return self.headers.get("X-AUTH-TOKEN")
+        vals = self.headers.get_all("Authorization") or []
+        m = BEARER_RE.fullmatch(vals[0]) if len(vals) == 1 else None
+        return m.group(1) if m else None
 
-    def json_body(self, body, *fields):
-        """Decode a JSON object whose `fields` are strings, or answer 400."""
+    def fail(self, status, code, message, headers=(), **extra):
+        self.send_json(status, self.envelope(code, message, **extra), headers=headers)
+
+    def json_body(self, body, *fields, forbidden=()):
+        """Decode a JSON object whose `fields` are strings and that has none of the
+        `forbidden` members, or answer 400."""
         try:
             obj = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -521,14 +843,15 @@ class APIHandler(BaseHandler):
                       "Request body must be a JSON object with string %s"
                       % ", ".join(fields))
             return None
+        bad = [f for f in forbidden if f in obj]
+        if bad:
+            self.fail(400, "INVALID_REQUEST", "Unknown field %s" % ", ".join(bad))
+            return None
         return obj
 
     def login_ok(self, name, user):
-        token, info = self.server.state.issue_token(name, user)
-        out = {"authToken": token, "tokenType": "Bearer",
-               "expiresIn": TOKEN_LIFETIME}
-        out.update(info)
-        self.send_json(200, out)
+        facts = self.server.state.issue_token(name, user)
+        self.send_json(200, login_body(self.server.state.dialect, facts))
 
     def api(self, path, body):
         routes = {
@@ -545,42 +868,67 @@ class APIHandler(BaseHandler):
         else:
             route(body)
 
-    def check_credentials(self, req):
+    def fx_api(self, path, body):
+        routes = {
+            "/api/v1/auth/login": ("POST", self.fx_login),
+            "/api/v1/auth/2fa/authenticate": ("POST", self.second_factor),
+            "/api/v1/auth/session": ("GET", self.fx_session),
+            "/api/v1/auth/logout": ("POST", self.fx_logout),
+            "/api/v1/auth/refresh": ("POST", self.fx_refresh),
+        }
+        route = routes.get(path)
+        if route is None:
+            self.fail(404, "NOT_FOUND", "No such resource")
+        elif route[0] != self.command:
+            self.fail(405, "METHOD_NOT_ALLOWED", "Method not allowed",
+                      headers=[("Allow", route[0])])
+        else:
+            route[1](body)
+
+    def check_credentials(self, name, password):
         """The user record if user name and password are right, else None
         after answering the error."""
-        name = req["userName"]
-        user = self.server.state.user(name)
+        user = self.server.state.user(name) if name is not None else None
         if user is None:
-            self.fail(404, "USER_NOT_FOUND", "User not found")
+            if self.server.state.dialect == "foodxchange":
+                # the service does not say whether an e-mail is known
+                self.fail(401, "INVALID_CREDENTIALS", "Invalid credentials")
+            else:
+                self.fail(404, "USER_NOT_FOUND", "User not found")
             return None
         if user["locked"]:
             self.fail(403, "ACCOUNT_LOCKED", "Account is locked")
             return None
         if not hmac.compare_digest(user["password"].encode("utf-8"),
-                                   req["password"].encode("utf-8")):
+                                   password.encode("utf-8")):
             self.fail(401, "INVALID_CREDENTIALS", "Invalid credentials")
             return None
         return user
 
-    def authorize(self, body):
-        req = self.json_body(body, "userName", "password")
-        if req is None:
-            return
-        user = self.check_credentials(req)
+    def log_in(self, name, password):
+        user = self.check_credentials(name, password)
         if user is None:
             return
-        name = req["userName"]
         if user["totp"]:
             sid = self.server.state.new_session(name)
             msg = "Two-factor authentication is required"
-            if user["envelope"] == "foodx":
-                self.send_json(401, {"success": False, "error": {
-                    "code": "2FA_REQUIRED", "message": msg,
-                    "data": {"sessionId": sid}}})
+            if user["envelope"] == "foodx" and self.server.state.dialect != "foodxchange":
+                self.send_json(401, error_body("foodxchange", "2FA_REQUIRED", msg,
+                                               data={"sessionId": sid}))
             else:
                 self.fail(401, "2FA_REQUIRED", msg, sessionId=sid)
             return
         self.login_ok(name, user)
+
+    def authorize(self, body):
+        req = self.json_body(body, "userName", "password")
+        if req is not None:
+            self.log_in(req["userName"], req["password"])
+
+    def fx_login(self, body):
+        req = self.json_body(body, "email", "password", forbidden=("userName",))
+        if req is not None:
+            self.log_in(fixture_name("foodxchange", req["email"]), req["password"])
 
     def second_factor(self, body):
         req = self.json_body(body, "sessionId", "token")
@@ -603,19 +951,69 @@ class APIHandler(BaseHandler):
         if info is None:
             self.fail(401, "UNAUTHORIZED", "Invalid or expired token")
         else:
-            self.send_json(200, info)
+            self.send_json(200, whoami_body("alianza", info))
 
     def logout(self, body):
-        if self.server.state.kill_token(self.headers.get("X-AUTH-TOKEN", "")):
+        if self.server.state.kill_token(self.headers.get("X-AUTH-TOKEN", "")) == "ok":
             self.send_raw(200, b"", ctype=None)
         else:
             self.fail(401, "UNAUTHORIZED", "Invalid or expired token")
+
+    def fx_bearer(self):
+        """The live access token of this foodxchange call and its record, or None after
+        answering 401: exactly one "Authorization: Bearer <token>" and no X-AUTH-TOKEN."""
+        if self.headers.get("X-AUTH-TOKEN") is not None:
+            self.fail(401, "UNAUTHORIZED", "X-AUTH-TOKEN is not accepted; use Authorization: Bearer")
+            return None
+        token = self.carried_token()
+        if token is None:
+            self.fail(401, "UNAUTHORIZED", "Authorization: Bearer token required")
+            return None
+        status, rec = self.server.state.token_status(token)
+        if status == "expired":
+            self.fail(401, "TOKEN_EXPIRED", "Access token expired")
+            return None
+        if status != "ok":
+            self.fail(401, "UNAUTHORIZED", "Invalid token")
+            return None
+        return token, rec
+
+    def fx_session(self, body):
+        got = self.fx_bearer()
+        if got is not None:
+            rec = got[1]
+            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rec["expires"]))
+            self.send_json(200, whoami_body("foodxchange", rec["info"], rec.get("session"), expires))
+
+    def fx_logout(self, body):
+        got = self.fx_bearer()
+        if got is None:
+            return
+        status = self.server.state.kill_token(got[0])
+        if status == "ok":
+            self.send_json(200, logout_body("foodxchange"))
+        elif status == "expired":
+            self.fail(401, "TOKEN_EXPIRED", "Access token expired")
+        else:
+            self.fail(401, "UNAUTHORIZED", "Invalid token")
+
+    def fx_refresh(self, body):
+        req = self.json_body(body, "refreshToken")
+        if req is None:
+            return
+        status, facts = self.server.state.refresh_token(req["refreshToken"])
+        if status == "ok":
+            self.send_json(200, refresh_body(facts["authToken"], facts["expiresIn"]))
+        elif status == "expired":
+            self.fail(401, "TOKEN_EXPIRED", "Refresh token expired")
+        else:
+            self.fail(401, "UNAUTHORIZED", "Invalid refresh token")
 
     def change_password(self, body):
         req = self.json_body(body, "userName", "password", "newPassword")
         if req is None:
             return
-        if self.check_credentials(req) is None:
+        if self.check_credentials(req["userName"], req["password"]) is None:
             return
         why = self.server.state.change_password(req["userName"], req["newPassword"])
         if why:
@@ -647,17 +1045,26 @@ class APIHandler(BaseHandler):
 
     # -- fault modes (each answers the request in its own broken way) ---------
     def fake_login_body(self, body, with_token=True):
+        """A login success for whoever BODY names (a fault's canned answer)."""
+        dialect = self.server.state.dialect
+        field = "email" if dialect == "foodxchange" else "userName"
+        fallback = api_name(dialect, "alice")
         try:
-            name = json.loads(body).get("userName") or "alice"
+            name = json.loads(body).get(field) or fallback
         except (ValueError, AttributeError):
-            name = "alice"
-        out = {"tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME,
-               "userId": "u-fault", "partitionId": "p-main",
-               "partitionName": "Main Co", "userType": "MANAGEMENT_USER",
-               "userName": name if isinstance(name, str) else "alice"}
+            name = fallback
+        facts = {"tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME,
+                 "userId": "u-fault", "partitionId": "p-main",
+                 "partitionName": "Main Co",
+                 "userType": role_of(dialect, {"userType": "MANAGEMENT_USER"}),
+                 "userName": name if isinstance(name, str) else fallback}
+        if dialect == "foodxchange":
+            facts["name"] = "fault"
         if with_token:
-            out = dict({"authToken": "fault-" + secrets.token_urlsafe(32)}, **out)
-        return json.dumps(out).encode("utf-8")
+            facts["authToken"] = "fault-" + secrets.token_urlsafe(32)
+            if dialect == "foodxchange":
+                facts["refreshToken"] = "fault-r-" + secrets.token_urlsafe(32)
+        return json.dumps(login_body(dialect, facts)).encode("utf-8")
 
     def fault_hang(self, fault, path, body):
         # Hold the connection until the client gives up (or HANG_LIMIT).
@@ -684,7 +1091,11 @@ class APIHandler(BaseHandler):
 
     def fault_huge(self, fault, path, body):
         size = fault.get("size", 20 << 20)
-        head, tail = b'{"authToken":"x","pad":"', b'"}'
+        if self.server.state.dialect == "foodxchange":
+            head = b'{"success":true,"data":{"tokens":{"accessToken":"x"}},"pad":"'
+        else:
+            head = b'{"authToken":"x","pad":"'
+        tail = b'"}'
         pad = max(0, size - len(head) - len(tail))
         self.send_raw(200, head, length=len(head) + pad + len(tail))
         chunk = b"a" * 65536
@@ -701,7 +1112,10 @@ class APIHandler(BaseHandler):
         self.send_raw(200, data, length=len(data) + 64, close=True)
 
     def fault_malformed(self, fault, path, body):
-        self.send_raw(200, b'{"authToken": "abc",')
+        if self.server.state.dialect == "foodxchange":
+            self.send_raw(200, b'{"success": true, "data": {"tokens": {"accessToken": "abc",')
+        else:
+            self.send_raw(200, b'{"authToken": "abc",')
 
     def fault_notoken(self, fault, path, body):
         self.send_raw(200, self.fake_login_body(body, with_token=False))
@@ -725,8 +1139,9 @@ class APIHandler(BaseHandler):
 
     def fault_redirect(self, fault, path, body):
         host = self.server.server_name
-        loc = fault.get("location") or "https://%s:%d/v2/authorize" % (
-            "[%s]" % host if ":" in host else host, self.server.state.ports["recorder"])
+        loc = fault.get("location") or "https://%s:%d%s" % (
+            "[%s]" % host if ":" in host else host, self.server.state.ports["recorder"],
+            OPS[self.server.state.dialect]["login"][1])
         self.send_raw(fault.get("status", 302), b"", ctype=None,
                       headers=[("Location", loc)])
 
@@ -803,15 +1218,32 @@ class ControlHandler(BaseHandler):
                 return self.send_json(200, {"connections": conns, "requests": n})
             if cmd == "GET" and path == "/tokens":
                 return self.send_json(200, state.live_tokens())
+            if cmd == "GET" and path == "/refresh-tokens":
+                return self.send_json(200, state.live_refresh_tokens())
+            if cmd == "POST" and path == "/expire":
+                if not isinstance(req, dict) or not (isinstance(req.get("user"), str)
+                                                      or isinstance(req.get("token"), str)):
+                    raise ValueError("expire needs a string user or token")
+                n = state.expire(user=req.get("user"), token=req.get("token"),
+                                 refresh=bool(req.get("refresh")))
+                return self.send_json(200, {"ok": True, "expired": n})
             if cmd == "POST" and path == "/next-tokens":
-                toks = req.get("tokens") if isinstance(req, dict) else None
-                if not isinstance(toks, list) or not all(isinstance(x, str) and x for x in toks):
-                    raise ValueError("tokens must be a list of non-empty strings")
+                if not isinstance(req, dict) or ("tokens" not in req and "refreshTokens" not in req):
+                    raise ValueError("next-tokens needs tokens and/or refreshTokens")
+                lists = {}
+                for key in ("tokens", "refreshTokens"):
+                    toks = req.get(key, [])
+                    if not isinstance(toks, list) or not all(isinstance(x, str) and x for x in toks):
+                        raise ValueError("%s must be a list of non-empty strings" % key)
+                    lists[key] = list(toks)
                 with state.lock:
-                    state.next_tokens = list(toks)
+                    if "tokens" in req:
+                        state.next_tokens = lists["tokens"]
+                    if "refreshTokens" in req:
+                        state.next_refresh = lists["refreshTokens"]
                 return self.send_json(200, {"ok": True})
             if cmd == "GET" and path == "/health":
-                return self.send_json(200, {"ok": True})
+                return self.send_json(200, {"ok": True, "dialect": state.dialect})
             if cmd == "POST" and path.startswith("/users/"):
                 name = urllib.parse.unquote(path[len("/users/"):])
                 state.put_user(name, req)
@@ -878,6 +1310,8 @@ def main():
     ap.add_argument("--certs", required=True, help="directory made by mkcerts.sh")
     ap.add_argument("--users", required=True, help="users JSON fixture")
     ap.add_argument("--ports-file", required=True, help="where to write the ports JSON")
+    ap.add_argument("--dialect", choices=DIALECTS, default="alianza",
+                    help="wire shape of the whole mock (API.md section 8; default %(default)s)")
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--handshake-timeout", type=float, default=HANDSHAKE_TIMEOUT,
                     help="seconds a client may take for the TLS handshake (default %(default)s)")
@@ -888,7 +1322,7 @@ def main():
         ap.error("--handshake-timeout must be > 0")
     HANDSHAKE_TIMEOUT = args.handshake_timeout
 
-    state = State(args.users)
+    state = State(args.users, args.dialect)
     addr = (args.bind, 0)
     servers = []
 
