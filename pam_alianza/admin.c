@@ -629,7 +629,7 @@ end_dropped(struct purge *p, const char *user, struct alz_evicted *ev)
 		alz_end_describe(&e, what, sizeof(what));
 		if (e.rc == ALZ_OK) {
 			p->ended++;
-		} else if (e.rc == ALZ_ERR_DENIED || e.rc == ALZ_ERR_TOKEN_EXPIRED) {
+		} else if (!alz_end_may_live(&e)) {
 			/* the API refused it (or its refresh token): nothing of it is usable there */
 			p->dead++;
 			printf("note: %s token %zu was dead at the API already: %s\n", name, i + 1, what);

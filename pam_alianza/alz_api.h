@@ -69,6 +69,14 @@ struct alz_end {
 void alz_api_end_token(struct alz_http *h, const char *token, const char *refresh,
 		       bool expired_by_clock, struct alz_end *e);
 
+/*
+ * True when E failed without the API's word that the token is dead (it
+ * could not be asked, a 5xx, a 429, a reply we cannot read): its refresh
+ * token may still live. False after ALZ_OK and after a refusal of the token
+ * or the refresh token (401, 403): nothing usable is left.
+ */
+bool alz_end_may_live(const struct alz_end *e);
+
 /* "logout=done refresh=- status=200": E for a log line (never a token). */
 void alz_end_describe(const struct alz_end *e, char *buf, size_t cap);
 

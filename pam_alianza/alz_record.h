@@ -91,6 +91,16 @@ enum alz_rc alz_record_take_login(struct alz_record *r, const char *local_user,
 
 void alz_evicted_free(struct alz_evicted *ev);
 
+/*
+ * Put T back into R, unclaimed and last, when ending it at the API failed
+ * while its refresh token may live: then the next caller with a connection
+ * (an online login, cache purge) ends it. ALZ_OK: stored, T is zeroed
+ * (transferred). ALZ_SKIP: no room within ALZ_MAX_TOKENS and
+ * ALZ_MAX_TOKEN_BYTES, or nothing left to end (T's refresh token is dead by
+ * now); T is left to the caller.
+ */
+enum alz_rc alz_record_keep(struct alz_record *r, struct alz_token *t, time_t now);
+
 /* True when T's access token is past its expiry by the record's clock. */
 bool alz_token_expired(const struct alz_token *t, time_t now);
 

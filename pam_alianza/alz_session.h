@@ -24,4 +24,12 @@ enum alz_rc alz_session_claim(const struct alz_cache *c, const char *user,
 enum alz_rc alz_session_release(const struct alz_cache *c, const char *user, const char *id,
 				struct alz_token *token);
 
+/*
+ * After a failed end at the API (alz_end_may_live): put T back into USER's
+ * record, unclaimed (alz_record_keep), so that no refresh token the API may
+ * still honour is forgotten. A record that is gone (purged) is not made
+ * again. ALZ_OK: kept, T zeroed; otherwise T is the caller's to clear.
+ */
+enum alz_rc alz_session_keep(const struct alz_cache *c, const char *user, struct alz_token *t);
+
 #endif

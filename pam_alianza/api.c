@@ -185,6 +185,20 @@ out:
 	alz_secret_free(fresh);
 }
 
+bool
+alz_end_may_live(const struct alz_end *e)
+{
+	switch (e->rc) {
+	case ALZ_OK:
+	case ALZ_ERR_DENIED:		/* 401/404: the API does not take it (logged out, unknown) */
+	case ALZ_ERR_TOKEN_EXPIRED:	/* the refresh token expired too */
+	case ALZ_ERR_FORBIDDEN:
+		return false;
+	default:
+		return true;	/* any other code, one added later too */
+	}
+}
+
 static const char *
 step_word(enum alz_rc rc)
 {

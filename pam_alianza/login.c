@@ -9,6 +9,7 @@
 #include "alz_login.h"
 #include "alz_policy.h"
 #include "alz_secret.h"
+#include "alz_session.h"
 #include "alz_verifier.h"
 
 const char *
@@ -358,8 +359,11 @@ remember(const struct alz_cache *cache, struct update_ctx *u, enum update what,
 	alz_cache_distrust(cache, u->user, fallback);
 }
 
-/* End one token at the API (refreshed first when it expired); a failure is logged, never fatal. */
-static void
+/*
+ * End one token at the API (refreshed first when it expired); a failure is
+ * logged, never fatal. True when it failed while its refresh token may live.
+ */
+static bool
 end_token(struct alz_http *http, const struct alz_log *lg, const char *why,
 	  const struct alz_token *t, time_t now)
 {
@@ -370,6 +374,7 @@ end_token(struct alz_http *http, const struct alz_log *lg, const char *why,
 			  alz_token_expired(t, now), &e);
 	alz_end_describe(&e, what, sizeof(what));
 	alz_log(lg, e.rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "%s: %s", why, what);
+	return alz_end_may_live(&e) && alz_token_refresh_alive(t, now);
 }
 
 /*
@@ -396,9 +401,12 @@ logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *lo
 /*
  * What the record could not keep past its cap, and unclaimed expired
  * tokens whose refresh token may live, are ended now, never left to expire.
+ * One that fails while its refresh token may live goes back into the
+ * record (when there is room) for a later try.
  */
 static void
-logout_evicted(struct alz_http *http, const struct alz_log *lg, struct alz_evicted *ev)
+logout_evicted(struct alz_http *http, const struct alz_cache *cache, const char *user,
+	       const struct alz_log *lg, struct alz_evicted *ev)
 {
 	time_t now = time(NULL);
 	size_t i, expired = 0;
@@ -416,9 +424,17 @@ logout_evicted(struct alz_http *http, const struct alz_log *lg, struct alz_evict
 			ALZ_MAX_TOKEN_BYTES / 1024, ev->own ? "every stored one is held by an open "
 			"session, so this login's own goes (its session will have none to log out)" :
 			"the oldest ones no session claimed");
-	for (i = 0; i < ev->n; i++)
-		end_token(http, lg, alz_token_expired(&ev->tokens[i], now) ?
-			  "end of an expired token" : "logout past the cap", &ev->tokens[i], now);
+	for (i = 0; i < ev->n; i++) {
+		if (!end_token(http, lg, alz_token_expired(&ev->tokens[i], now) ?
+			       "end of an expired token" : "logout past the cap", &ev->tokens[i], now))
+			continue;
+		if (alz_session_keep(cache, user, &ev->tokens[i]) == ALZ_OK)
+			alz_log(lg, LOG_NOTICE, "cache: a token that could not be ended stays in the "
+				"record for a later try");
+		else
+			alz_log(lg, LOG_WARNING, "cache: a token that could not be ended cannot be kept "
+				"either: its refresh token may stay valid at the API until it expires");
+	}
 	alz_evicted_free(ev);
 }
 
@@ -665,7 +681,7 @@ second_factor:
 	if (update_record(&cache, &u, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS,
 			  res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL, NULL) == ALZ_OK) {
 		u.reserved = 0;
-		logout_evicted(&http, lg, &u.evicted);
+		logout_evicted(&http, &cache, local_user, lg, &u.evicted);
 	} else if (cache.usable && res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL) {
 		/* no record holds the token, so no session could log it out later */
 		logout_now(&http, lg, &res->o.login, "logout of a token the record could not take");

@@ -166,6 +166,14 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* a failed logout or refresh is logged; it never holds up the session's end */
 	alz_log(&c.lg, e.rc == ALZ_OK ? LOG_INFO : LOG_WARNING,
 		"session close service=%s user=%s %s", c.service, user_log, what);
+	/* its refresh token may outlive the session at the API: the record keeps it for a later try */
+	if (alz_end_may_live(&e) && alz_token_refresh_alive(&tok, now)) {
+		rc = alz_session_keep(&cache, c.user, &tok);
+		alz_log(&c.lg, rc == ALZ_OK ? LOG_NOTICE : LOG_WARNING, "session close user=%s: %s",
+			user_log, rc == ALZ_OK ? "token kept in the record, unclaimed, for the next "
+			"online login (or cache purge) to end" : "the token could not be kept in the "
+			"record: its refresh token may stay valid at the API until it expires");
+	}
 out:
 	alz_http_cleanup(&http);
 	alz_token_clear(&tok);

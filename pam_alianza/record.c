@@ -376,6 +376,24 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	return ALZ_OK;
 }
 
+enum alz_rc
+alz_record_keep(struct alz_record *r, struct alz_token *t, time_t now)
+{
+	size_t len;
+
+	if (t->token == NULL || !alz_token_refresh_alive(t, now))
+		return ALZ_SKIP;
+	len = strlen(t->token) + strlen(t->refresh);
+	/* the caps hold as for a new login, but nothing is evicted for it */
+	if (r->ntokens == ALZ_MAX_TOKENS || token_bytes(r) + len > ALZ_MAX_TOKEN_BYTES)
+		return ALZ_SKIP;
+	r->tokens[r->ntokens] = *t;	/* transferred */
+	r->tokens[r->ntokens].session[0] = '\0';
+	r->ntokens++;
+	memset(t, 0, sizeof(*t));
+	return ALZ_OK;
+}
+
 void
 alz_evicted_free(struct alz_evicted *ev)
 {

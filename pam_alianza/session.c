@@ -108,3 +108,21 @@ alz_session_release(const struct alz_cache *c, const char *user, const char *id,
 	*token = rel.token;	/* transferred */
 	return ALZ_OK;
 }
+
+static enum alz_rc
+keep_edit(struct alz_record *r, bool existed, void *ctx)
+{
+	(void)existed;
+	return alz_record_keep(r, ctx, time(NULL));	/* ALZ_SKIP: the record stays as it was */
+}
+
+enum alz_rc
+alz_session_keep(const struct alz_cache *c, const char *user, struct alz_token *t)
+{
+	enum alz_rc rc;
+
+	rc = alz_cache_update(c, user, false, keep_edit, t, NULL);
+	if (rc == ALZ_OK && t->token != NULL)
+		rc = ALZ_SKIP;	/* no room, or nothing left alive */
+	return rc;
+}

@@ -905,6 +905,72 @@ test_record_refresh(void)
 	ev.n = 0;
 	alz_record_free(&r);
 
+	/* keep: a token whose end failed goes back, unclaimed and last, within the caps */
+	{
+		struct alz_token t;
+
+		memset(&r, 0, sizeof(r));
+		set_tok(&r, 0, "other", NULL, now + 100, now - 10, "s0");
+		r.ntokens = 1;
+		memset(&t, 0, sizeof(t));
+		set_tok(&r, 1, "back", "back-rt", now - 5, now - 3605, "s1");
+		t = r.tokens[1];
+		memset(&r.tokens[1], 0, sizeof(r.tokens[1]));
+		ok = alz_record_keep(&r, &t, now) == ALZ_OK && r.ntokens == 2 &&
+		     same_str(r.tokens[1].token, "back") && same_str(r.tokens[1].refresh, "back-rt") &&
+		     r.tokens[1].session[0] == '\0' && r.tokens[1].issued_at == now - 3605 &&
+		     memcmp(&t, &zero_tok, sizeof(t)) == 0;
+		tap_ok(ok, "keep: a token whose end failed goes back unclaimed, last, with its refresh "
+		       "token and times; the caller's copy is zeroed (transferred)");
+		alz_record_free(&r);
+
+		/* nothing left alive: no refresh token, or a dead one */
+		memset(&r, 0, sizeof(r));
+		memset(&t, 0, sizeof(t));
+		t.token = xstrdup("norefresh");
+		t.expires_at = now + 10;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == 0 && t.token != NULL,
+		       "keep: a token without a refresh token is not kept (it dies by its expiry)");
+		alz_token_clear(&t);
+		t.token = xstrdup("deadrt");
+		t.refresh = xstrdup("rt");
+		t.issued_at = now - ALZ_REFRESH_LIFETIME;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == 0 && t.token != NULL,
+		       "keep: one whose refresh token is ALZ_REFRESH_LIFETIME old is not kept");
+		alz_token_clear(&t);
+
+		/* no room: ALZ_MAX_TOKENS, or the byte cap; nothing is evicted for it */
+		for (i = 0; i < ALZ_MAX_TOKENS; i++)
+			set_tok(&r, i, "x", NULL, now + 100, now, "");
+		r.ntokens = ALZ_MAX_TOKENS;
+		t.token = xstrdup("full");
+		t.refresh = xstrdup("rt");
+		t.issued_at = now;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == ALZ_MAX_TOKENS &&
+		       same_str(t.token, "full") && same_str(r.tokens[0].token, "x"),
+		       "keep: a full record (ALZ_MAX_TOKENS) keeps it not and evicts nothing");
+		alz_record_free(&r);
+		{
+			size_t per = ALZ_MAX_TOKEN, n = ALZ_MAX_TOKEN_BYTES / per;
+			char *big = malloc(per + 1);
+
+			if (big == NULL)
+				die("malloc");
+			memset(big, 'b', per);
+			big[per] = '\0';
+			memset(&r, 0, sizeof(r));
+			for (i = 0; i < n; i++)
+				set_tok(&r, i, big, NULL, now + 100, now, "");
+			r.ntokens = n;
+			tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == n &&
+			       same_str(t.token, "full"),
+			       "keep: a record at ALZ_MAX_TOKEN_BYTES keeps it not");
+			alz_record_free(&r);
+			free(big);
+		}
+		alz_token_clear(&t);
+	}
+
 	/* clear wipes both secrets and the entry */
 	{
 		struct alz_token t;
