@@ -660,6 +660,8 @@ second_factor:
 			logout_now(&http, lg, &res->o.login, "logout of a refused user");
 			remember(&cache, &u, UPD_FACTS, ALZ_MARK_REFUSED);
 			u.reserved = 0;	/* the new facts reset the count */
+			/* what that write's prune handed over (expired, refresh token alive) ends now */
+			logout_evicted(&http, &cache, local_user, lg, &u.evicted);
 		}
 		/* the password was right: this attempt is no guess */
 		goto out_uncount;

@@ -332,6 +332,9 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	struct alz_token tk;
 	size_t len, i;
 
+	/* an empty EV has room for every stored token and the new one (ALZ_MAX_TOKENS + 1) */
+	if (ev != NULL && ev->n != 0)
+		return ALZ_ERR_INPUT;
 	if (replace(&r->local_user, local_user) != ALZ_OK ||
 	    replace(&r->api_user, login->user_name) != ALZ_OK ||
 	    replace(&r->user_id, login->user_id) != ALZ_OK ||
@@ -344,9 +347,6 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	r->offline_failures = 0;
 	r->offline_fail_at = 0;
 	r->nfail = 0;
-	/* an empty EV has room for every stored token and the new one (ALZ_MAX_TOKENS + 1) */
-	if (ev != NULL && ev->n != 0)
-		return ALZ_ERR_INPUT;
 	alz_record_prune(r, now, ev);
 	if (login->token == NULL)
 		return ALZ_OK;	/* already logged out (logout_after_auth): nothing to keep */
