@@ -589,10 +589,16 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 	printf("refused by the API (403): %s%s\n", when, refused == 0 ? "" :
 	       why == ALZ_ERR_LOCKED ? " (locked)" : " (forbidden)");
 	for (i = 0; i < r.ntokens; i++) {
-		/* never the token itself */
+		char until[32];
+
+		/* never the token itself, nor its refresh token */
 		fmt_time(r.tokens[i].expires_at, when, sizeof(when));
-		printf("token %zu: expires %s, %s\n", i + 1, when,
-		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed");
+		fmt_time(r.tokens[i].refresh != NULL ? r.tokens[i].issued_at + ALZ_REFRESH_LIFETIME : 0,
+			 until, sizeof(until));
+		printf("token %zu: expires %s, %s%s%s\n", i + 1, when,
+		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed",
+		       r.tokens[i].refresh != NULL ? ", refresh token until " : "",
+		       r.tokens[i].refresh != NULL ? until : "");
 	}
 	alz_record_free(&r);
 	return EX_OK;

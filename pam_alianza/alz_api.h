@@ -64,7 +64,7 @@ struct alz_end {
  * ALZ_ERR_TOKEN_EXPIRED) and REFRESH is there, refresh once and log out
  * with the fresh access token, which is wiped. TOKEN_EXPIRED is never
  * taken for a refusal: with no refresh token the expired token is dead,
- * and E->rc is ALZ_OK.
+ * and E->rc is ALZ_OK. A dialect without path_refresh ignores REFRESH.
  */
 void alz_api_end_token(struct alz_http *h, const char *token, const char *refresh,
 		       bool expired_by_clock, struct alz_end *e);
