@@ -369,11 +369,21 @@ def run(cmd, **kw):
 
 
 class Syslog:
-    """A /dev/log listener: the module's syslog lines land in self.lines."""
+    """A /dev/log listener: the module's syslog lines land in self.lines.
+
+    mark() and since() first send a sentinel datagram of their own and wait until the
+    listener thread has read it: every line a finished run sent is queued before it, so a
+    line is never counted in the wrong run however late the listener thread gets a CPU."""
+
+    SENTINEL = b"\0alztest-sync:"
 
     def __init__(self, path):
+        self.path = path
         self.lines = []
         self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.synced = set()
+        self.nsync = 0
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
         os.chmod(path, 0o666)
@@ -386,15 +396,34 @@ class Syslog:
                 data = self.sock.recv(65536)
             except OSError:
                 return
-            with self.lock:
-                self.lines.append(data.decode("utf-8", "replace"))
+            with self.cond:
+                if data.startswith(self.SENTINEL):
+                    self.synced.add(data)
+                    self.cond.notify_all()
+                else:
+                    self.lines.append(data.decode("utf-8", "replace"))
+
+    def _sync(self):
+        with self.lock:
+            self.nsync += 1
+            token = self.SENTINEL + str(self.nsync).encode()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.sendto(token, self.path)
+        finally:
+            s.close()
+        with self.cond:
+            self.cond.wait_for(lambda: token in self.synced, timeout=30 * TIME_SCALE)
+            self.synced.discard(token)
 
     def mark(self):
+        self._sync()
         with self.lock:
             return len(self.lines)
 
     def since(self, mark):
-        time.sleep(0.05)  # datagrams are asynchronous to the sender's exit
+        time.sleep(0.05)  # a line a daemon still running sends just after its client's exit
+        self._sync()
         with self.lock:
             return self.lines[mark:]
 
