@@ -70,7 +70,8 @@ usage(FILE *f)
 		"  cache list          users with a cache record\n"
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all, and log out every token it held\n"
-		"--set applies a setting as a module argument would (e.g. allowed_user_types=...).\n"
+		"--set applies a setting as a module argument would (e.g. allowed_user_types=...,\n"
+		"groups.supplier=sudo,adm).\n"
 		"--conf, --set, login and cache need a real uid of root (not a setuid one);\n"
 		"check needs root too (or the tool installed setuid root): it reads what the\n"
 		"module reads as root.\n"
@@ -139,32 +140,41 @@ load_config(struct alz_config *cfg, const char *path, char **sets, int nsets, bo
 	return EX_OK;
 }
 
-/* Every group a groups_* key maps, looked up as setcred will: a missing one is a problem. */
+/*
+ * The group map, one line per groups.TYPE key, each group looked up as
+ * setcred will: a missing one is a problem. A mapped type the policy does
+ * not allow is said, not counted: another service's arguments may allow it.
+ */
 static void
 check_mapped_groups(const struct alz_config *cfg)
 {
-	static const char *const keys[] = { NULL, "groups_management_user", "groups_account_user",
-					    "groups_end_user" };
 	char name[ALZ_MAX_LIST_ITEM];
-	enum alz_user_type t;
+	const struct alz_type_groups *g;
 	const char *p;
 	gid_t gid;
+	size_t i;
 	int err;
 
-	for (t = ALZ_UT_MANAGEMENT; t <= ALZ_UT_END; t++) {
-		p = cfg->groups[t];
+	if (cfg->ntype_groups == 0)
+		printf("groups: no groups.<TYPE> key; no user type gets a local group\n");
+	for (i = 0; i < cfg->ntype_groups; i++) {
+		g = &cfg->type_groups[i];
+		printf("groups.%s: %s%s\n", g->type, g->groups != NULL ? g->groups : "(none)",
+		       alz_type_list_has(&cfg->allowed_types, g->type) ? "" :
+		       " (not in allowed_user_types: nobody of this type logs in here)");
+		p = g->groups;
 		while (p != NULL && alz_list_next(&p, name, sizeof(name))) {
 			err = alz_policy_group_gid(name, &gid);
 			if (err == 0)
 				continue;
 			if (err == ENOENT)
-				printf("problem: group %s (%s) does not exist locally: %s sessions do "
-				       "not get it%s\n", name, keys[t], alz_user_type_name(t),
+				printf("problem: group %s (groups.%s) does not exist locally: %s sessions "
+				       "do not get it%s\n", name, g->type, g->type,
 				       cfg->missing_group_fatal ? " (missing_group_fatal: their "
 				       "setcred fails)" : "");
 			else
-				printf("problem: group %s (%s) cannot be looked up: %s\n", name,
-				       keys[t], strerror(err));
+				printf("problem: group %s (groups.%s) cannot be looked up: %s\n", name,
+				       g->type, strerror(err));
 			problems++;
 		}
 	}
@@ -234,7 +244,7 @@ cmd_check(const struct alz_config *cfg, const char *path, bool configured)
 	printf("cache %s: %s\n", cfg->cache_dir, cache.usable ? "usable" : "NOT usable (see above)");
 	if (!cache.usable)
 		problems++;
-	if (cfg->local_totp_types != 0 &&
+	if ((cfg->local_totp_types.all || cfg->local_totp_types.names != NULL) &&
 	    faccessat(AT_FDCWD, cfg->local_totp_file, R_OK, AT_EACCESS) != 0) {
 		printf("problem: local TOTP is required but %s: %s\n", cfg->local_totp_file,
 		       strerror(errno));
@@ -505,14 +515,14 @@ cmd_login(const struct alz_config *cfg, bool configured, const char *user)
 		printf("last API status: %ld %s\n", res.o.status, res.o.err.code);
 	if (rc == ALZ_OK) {
 		printf("user type: %s\npartition: %s (%s)\nuser id: %s\n",
-		       alz_user_type_name(res.user_type), res.partition_id, res.partition_name,
+		       alz_user_type_show(res.user_type), res.partition_id, res.partition_name,
 		       res.user_id);
 		printf("groups:");
-		p = cfg->groups[res.user_type];
+		p = alz_config_groups(cfg, res.user_type);
 		while (p != NULL && alz_list_next(&p, name, sizeof(name)))
 			printf(" %s", name);
 		printf("\nenvironment:\n");
-		printf("  %sUSER_TYPE=%s\n", cfg->env_prefix, alz_user_type_name(res.user_type));
+		printf("  %sUSER_TYPE=%s\n", cfg->env_prefix, res.user_type);
 		printf("  %sPARTITION_ID=%s\n", cfg->env_prefix, res.partition_id);
 		printf("  %sPARTITION_NAME=%s\n", cfg->env_prefix, res.partition_name);
 		printf("  %sUSER_ID=%s\n", cfg->env_prefix, res.user_id);
@@ -553,7 +563,7 @@ list_one(void *ctx, const char *user)
 	}
 	fmt_time(r.online_at, when, sizeof(when));
 	printf("%-20s %-16s %-16s online %s, %zu token(s)%s%s\n", user,
-	       alz_user_type_name(r.user_type), r.partition_id != NULL ? r.partition_id : "-", when,
+	       alz_user_type_show(r.user_type), r.partition_id != NULL ? r.partition_id : "-", when,
 	       r.ntokens, r.verifier != NULL ? ", verifier" : "",
 	       r.refused_at != 0 ? ", refused by the API" : "");
 	alz_record_free(&r);
@@ -574,7 +584,7 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 		return EX_PROBLEM;
 	}
 	printf("user: %s\napi user: %s\nuser type: %s\nuser id: %s\npartition: %s (%s)\n",
-	       r.local_user, r.api_user, alz_user_type_name(r.user_type),
+	       r.local_user, r.api_user, alz_user_type_show(r.user_type),
 	       r.user_id ? r.user_id : "-", r.partition_id ? r.partition_id : "-",
 	       r.partition_name ? r.partition_name : "-");
 	printf("api asked for a code: %s\n", r.api_2fa ? "yes" : "no");

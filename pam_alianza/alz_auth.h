@@ -25,33 +25,52 @@ struct alz_auth_trace {
 	bool jwt;		/* the answer was a JWT, sent to path_jwt */
 };
 
+/* What the answer at the password prompt is. */
+enum alz_cred_kind {
+	ALZ_CRED_PASSWORD,	/* a password, maybe with a code appended */
+	ALZ_CRED_JWT,		/* jwt_login and a JWT's shape: it goes to path_jwt, never as a password */
+};
+
 /*
- * Log API_USER in with ANSWER (the password, or password + code when
- * cfg->code_appended). On the API's 2FA_REQUIRED, ask for a code up to
- * cfg->totp_tries times on the same connection. O holds the last call's
- * outcome (on ALZ_OK the login facts).
+ * The answer, parsed once for the whole login (the cached window, the
+ * API, the offline window and the host's own code read this, never the
+ * answer again). Every string is a secret, wiped by alz_credential_free.
  */
-enum alz_rc alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
+struct alz_credential {
+	enum alz_cred_kind kind;
+	char *answer;		/* as typed: a code prompt answered with it is a wrong client */
+	char *password;		/* ALZ_CRED_PASSWORD: the answer without an appended code */
+	char *appended;		/* the appended code (cfg->code_appended), until one check uses it */
+};
+
+/*
+ * Parse ANSWER: a JWT (cfg->jwt_login), else a password and, when
+ * cfg->code_appended and it ends in code_digits digits, the code after it.
+ */
+enum alz_rc alz_credential_parse(const struct alz_config *cfg, const char *answer,
+				 struct alz_credential *cred);
+void alz_credential_free(struct alz_credential *cred);
+
+/*
+ * Log API_USER in with CRED. On the API's 2FA_REQUIRED, ask for a code up
+ * to cfg->totp_tries times on the same connection (an appended code is
+ * used, and taken out of CRED). O holds the last call's outcome (on
+ * ALZ_OK the login facts).
+ */
+enum alz_rc alz_auth_login(struct alz_http *h, const char *api_user, struct alz_credential *cred,
 			   const struct alz_auth_io *io, struct alz_outcome *o,
 			   struct alz_auth_trace *trace);
 
-/*
- * Split ANSWER into the password and an appended code (cfg->code_appended
- * and ANSWER ends in code_digits digits); else *CODE is NULL. Both secrets.
- */
-enum alz_rc alz_auth_split(const struct alz_config *cfg, const char *answer, char **password,
-			   char **code);
-
-/* True when cfg->local_totp_user_types names TYPE. */
-bool alz_auth_local_totp_due(const struct alz_config *cfg, enum alz_user_type type);
+/* True when cfg->local_totp_user_types names TYPE (all: any known type). */
+bool alz_auth_local_totp_due(const struct alz_config *cfg, const char *type);
 
 /*
- * The host's own second factor for LOCAL_USER: the code appended to
- * ANSWER when cfg->code_appended and the API did not consume it, else
- * asked (cfg->totp_tries tries). OWNER: the uid the TOTP file must have.
+ * The host's own second factor for LOCAL_USER: CRED's appended code when
+ * the API did not use it, else asked (cfg->totp_tries tries). OWNER: the
+ * uid the TOTP file must have.
  */
 enum alz_rc alz_auth_local_totp(const struct alz_config *cfg, const char *local_user,
-				const char *answer, bool appended_used, uid_t owner,
+				struct alz_credential *cred, uid_t owner,
 				const struct alz_auth_io *io, const struct alz_log *lg);
 
 #endif

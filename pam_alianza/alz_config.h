@@ -14,7 +14,7 @@
 #define ALZ_DEFAULT_MIN_UID 1000	/* min_uid's default; also what a broken config falls back to */
 #define ALZ_MAX_CONF_SIZE (64 * 1024)	/* bytes; a config is a few hundred */
 #define ALZ_MAX_CONF_LINE 4096		/* bytes per line */
-#define ALZ_TYPES_ALL 0xeUL		/* the three user types' bits */
+#define ALZ_MAX_TYPE_GROUPS 32		/* groups.<TYPE> keys of one config */
 #define ALZ_MAX_LIST_ITEM 257		/* bytes of one item of a list setting, NUL included */
 
 /* The two wire shapes of docs/API.md; api_dialect presets every setting below. */
@@ -75,6 +75,13 @@ enum alz_reply_at {
 
 #define ALZ_MAX_REPLY_AT 4	/* pointers in one reply_* setting */
 
+/* One key of the group map: groups.TYPE = "sudo, adm". */
+struct alz_type_groups {
+	char type[ALZ_MAX_TYPE + 1];	/* passes alz_user_type_ok */
+	char *groups;	/* "sudo, adm"; NULL: none */
+	bool seen;	/* bookkeeping: set by a line of the file being read (set twice) */
+};
+
 /* An inclusive uid range (alianza_uids); unset: no range was named. */
 struct alz_uid_range {
 	bool set;
@@ -112,11 +119,13 @@ struct alz_config {
 	bool jwt_login;		/* a pasted JWT goes to path_jwt */
 
 	/* who may log in, and with which groups */
-	unsigned long allowed_types;	/* bit (1 << enum alz_user_type) per type */
+	struct alz_type_list allowed_types;	/* type names matched exactly; all; none */
 	char *allowed_partitions;	/* "p1, p2"; "*" any; NULL: nobody (refused, logged) */
 	long account_max_age;	/* seconds a record vouches for a login done by another module */
 	bool account_deny_without_facts;	/* no fresh facts: deny instead of PAM_IGNORE */
-	char *groups[4];	/* per enum alz_user_type: "sudo, adm"; NULL: none */
+	/* groups.TYPE keys in the order first set; a type not here gets no group */
+	struct alz_type_groups type_groups[ALZ_MAX_TYPE_GROUPS];
+	size_t ntype_groups;
 	bool missing_group_fatal;	/* a mapped group missing locally fails setcred */
 	char *env_prefix;	/* session environment variables' prefix */
 
@@ -126,7 +135,7 @@ struct alz_config {
 	bool code_appended;	/* password-only clients: code typed after the password */
 	unsigned long code_digits;	/* length of an appended code */
 	char *local_totp_file;	/* liboath usersfile for codes this host checks */
-	unsigned long local_totp_types;	/* bit (1 << enum alz_user_type) per type */
+	struct alz_type_list local_totp_types;	/* types this host asks its own code of */
 	unsigned long local_totp_window;	/* 30 s steps accepted either side */
 
 	/* the wire (docs/API.md): api_dialect presets all of it */
@@ -157,7 +166,8 @@ enum alz_rc alz_config_load_file(struct alz_config *cfg, const char *path,
 
 /*
  * The one setter: file lines and "key=value" module arguments go through
- * it. SOURCE and LINE only serve the error message (line 0: an argument).
+ * it, groups.TYPE keys too. SOURCE and LINE only serve the error message
+ * (line 0: an argument).
  */
 enum alz_rc alz_config_set(struct alz_config *cfg, const char *key,
 			   const char *value, const char *source, unsigned line,
@@ -185,6 +195,9 @@ bool alz_list_next(const char **p, char *buf, size_t cap);
 
 /* True when LIST (comma/space separated) contains ITEM exactly. */
 bool alz_list_has(const char *list, const char *item);
+
+/* The groups the group map gives TYPE ("sudo, adm"), or NULL: no key names TYPE. */
+const char *alz_config_groups(const struct alz_config *cfg, const char *type);
 
 /* Apply TEMPLATE to LOCAL_USER ("%u" -> user, "%%" -> "%"); caller frees. */
 enum alz_rc alz_config_api_user(const struct alz_config *cfg,

@@ -20,7 +20,7 @@ struct alz_login_result {
 	enum alz_via via;
 	struct alz_outcome o;		/* the last API call's outcome, if any */
 	struct alz_auth_trace trace;
-	enum alz_user_type user_type;	/* ALZ_UT_UNKNOWN unless rc == ALZ_OK */
+	char user_type[ALZ_MAX_TYPE + 1];	/* "" (unknown) unless rc == ALZ_OK or a policy refusal */
 	char partition_id[ALZ_MAX_FACT + 1];	/* "" when the API gave none */
 	char partition_name[ALZ_MAX_FACT + 1];
 	char user_id[ALZ_MAX_FACT + 1];

@@ -33,7 +33,7 @@ struct alz_pam_ctx {
 struct alz_pam_facts {
 	char user[ALZ_MAX_USER + 1];	/* whom they are about: PAM_USER may change on a handle */
 	time_t at;			/* when the API vouched */
-	enum alz_user_type user_type;
+	char user_type[ALZ_MAX_TYPE + 1];	/* "" unknown */
 	char partition_id[ALZ_MAX_FACT + 1];
 	char partition_name[ALZ_MAX_FACT + 1];
 	char user_id[ALZ_MAX_FACT + 1];
@@ -77,7 +77,7 @@ enum alz_rc alz_pam_user_key(struct alz_pam_ctx *c, const char *pw_name);
 
 /* The host's policy with the user's short reason and the log's full one: ALZ_OK or why not. */
 enum alz_rc alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase,
-		  enum alz_user_type type, const char *partition_id);
+		  const char *type, const char *partition_id);
 
 /* This process's authentication's facts, else the record's if fresh; false: none. */
 bool alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char **source);

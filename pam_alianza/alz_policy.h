@@ -11,20 +11,21 @@
 /*
  * May a user of TYPE in PARTITION_ID log in under CFG? ALZ_OK, or
  * ALZ_ERR_FORBIDDEN with REASON (full, for the log) and MSG (short, for
- * the user) filled. An unknown type, a missing partition, or an unset
- * allowed_partitions is never allowed.
+ * the user) filled. An unknown type (""), one allowed_user_types does not
+ * name, a missing partition, or an unset allowed_partitions is never allowed.
  */
-enum alz_rc alz_policy_allow(const struct alz_config *cfg, enum alz_user_type type,
+enum alz_rc alz_policy_allow(const struct alz_config *cfg, const char *type,
 			     const char *partition_id, char *reason, size_t reason_cap,
 			     char *msg, size_t msg_cap);
 
 /*
- * Add the local groups mapped to TYPE to this process's supplementary
- * groups (getgroups + setgroups, as pam_group does). A group missing
+ * Add the local groups groups.TYPE maps (none when no key names TYPE) to
+ * this process's supplementary groups (getgroups + setgroups, as
+ * pam_group does). A group missing
  * locally is logged and skipped, or fails (ALZ_ERR_CONFIG) when
  * cfg->missing_group_fatal. *ADDED counts the groups that were new.
  */
-enum alz_rc alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
+enum alz_rc alz_policy_add_groups(const struct alz_config *cfg, const char *type,
 				  const struct alz_log *lg, int *added);
 
 /*

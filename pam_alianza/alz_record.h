@@ -36,7 +36,7 @@ struct alz_token {
 struct alz_record {
 	char *local_user;	/* must equal the user it is read for */
 	char *api_user;
-	enum alz_user_type user_type;
+	char user_type[ALZ_MAX_TYPE + 1];	/* "" unknown: a record of failures or a refusal */
 	char *user_id;
 	char *partition_id;
 	char *partition_name;

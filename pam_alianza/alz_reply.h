@@ -18,7 +18,7 @@ struct alz_login {
 	char *token;		/* secret: wiped on free */
 	char *refresh_token;	/* secret, or NULL: the dialect has none (reply_refresh_token) */
 	long expires_in;	/* seconds */
-	enum alz_user_type user_type;
+	char user_type[ALZ_MAX_TYPE + 1];	/* the API's own name, alz_user_type_ok */
 	char *user_name;	/* as the API spells it */
 	bool name_from_reply;	/* false: the reply did not say, user_name is what we asked */
 	char *user_id;

@@ -17,30 +17,47 @@ tell(const struct alz_auth_io *io, bool error, const char *msg)
 
 /*
  * Password-only clients: "password" + "123456" arrive as one answer. When
- * cfg->code_appended and ANSWER ends in code_digits digits, split it; else
- * the whole answer is the password. Both outputs are secrets.
+ * cfg->code_appended and ANSWER ends in code_digits digits, the code is
+ * split off; else the whole answer is the password.
  */
 enum alz_rc
-alz_auth_split(const struct alz_config *cfg, const char *answer, char **password, char **code)
+alz_credential_parse(const struct alz_config *cfg, const char *answer, struct alz_credential *cred)
 {
 	size_t len = strlen(answer), n = cfg->code_digits;
+	bool split;
 
-	*code = NULL;
-	if (cfg->code_appended && len > n && alz_code_well_formed(answer + len - n)) {
-		*password = strndup(answer, len - n);
-		*code = strdup(answer + len - n);
-	} else {
-		*password = strdup(answer);
-	}
-	if (*password == NULL || (cfg->code_appended && len > n && *code == NULL &&
-				  alz_code_well_formed(answer + len - n)))
+	memset(cred, 0, sizeof(*cred));
+	cred->answer = strdup(answer);
+	if (cred->answer == NULL)
 		goto nomem;
+	if (cfg->jwt_login && alz_jwt_shaped(answer)) {
+		/* an SSO user pasted a token: no password, no cached or offline use of it */
+		cred->kind = ALZ_CRED_JWT;
+		return ALZ_OK;
+	}
+	cred->kind = ALZ_CRED_PASSWORD;
+	split = cfg->code_appended && len > n && alz_code_well_formed(answer + len - n);
+	cred->password = split ? strndup(answer, len - n) : strdup(answer);
+	if (cred->password == NULL)
+		goto nomem;
+	if (split) {
+		cred->appended = strdup(answer + len - n);
+		if (cred->appended == NULL)
+			goto nomem;
+	}
 	return ALZ_OK;
 nomem:
-	alz_secret_free(*password);
-	alz_secret_free(*code);
-	*password = *code = NULL;
+	alz_credential_free(cred);
 	return ALZ_ERR_NOMEM;
+}
+
+void
+alz_credential_free(struct alz_credential *cred)
+{
+	alz_secret_free(cred->answer);
+	alz_secret_free(cred->password);
+	alz_secret_free(cred->appended);
+	memset(cred, 0, sizeof(*cred));
 }
 
 /*
@@ -171,27 +188,23 @@ check_local(void *ctx, const char *code)
 }
 
 enum alz_rc
-alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
+alz_auth_login(struct alz_http *h, const char *api_user, struct alz_credential *cred,
 	       const struct alz_auth_io *io, struct alz_outcome *o, struct alz_auth_trace *trace)
 {
 	const struct alz_config *cfg = h->cfg;
-	char *password = NULL, *appended = NULL, *sid = NULL;
 	struct remote_ctx remote;
+	char *sid = NULL;
 	enum alz_rc rc;
 
 	memset(o, 0, sizeof(*o));
 	o->retry_after = -1;
 	memset(trace, 0, sizeof(*trace));
-	rc = alz_auth_split(cfg, answer, &password, &appended);
-	if (rc != ALZ_OK)
-		goto out;
 	trace->login_calls++;
-	if (cfg->jwt_login && alz_jwt_shaped(answer)) {
-		/* an SSO user pasted a token: it goes to path_jwt, never as a password */
+	if (cred->kind == ALZ_CRED_JWT) {
 		trace->jwt = true;
-		rc = alz_api_jwt(h, api_user, answer, o);
+		rc = alz_api_jwt(h, api_user, cred->answer, o);
 	} else {
-		rc = alz_api_login(h, api_user, password, o);
+		rc = alz_api_login(h, api_user, cred->password, o);
 	}
 	if (rc != ALZ_ERR_2FA_REQUIRED)
 		goto out;
@@ -204,43 +217,32 @@ alz_auth_login(struct alz_http *h, const char *api_user, const char *answer,
 	remote.sid = sid;
 	remote.o = o;
 	remote.trace = trace;
-	rc = ask_codes(cfg, io, answer, &appended, check_remote, &remote);
+	rc = ask_codes(cfg, io, cred->answer, &cred->appended, check_remote, &remote);
 	if (rc == ALZ_ERR_2FA_REQUIRED)
 		rc = ALZ_ERR_BAD_REPLY;	/* a challenge in answer to a code: not in the contract */
 	if (rc == ALZ_ERR_2FA_EXPIRED)
 		tell(io, true, "The verification has expired. Start the login again.");
+	/* the API had its chance at an appended code: the host's own check asks afresh */
+	alz_secret_free(cred->appended);
+	cred->appended = NULL;
 out:
-	alz_secret_free(password);
-	alz_secret_free(appended);
 	alz_secret_free(sid);
 	o->rc = rc;
 	return rc;
 }
 
 bool
-alz_auth_local_totp_due(const struct alz_config *cfg, enum alz_user_type type)
+alz_auth_local_totp_due(const struct alz_config *cfg, const char *type)
 {
-	return type != ALZ_UT_UNKNOWN && (cfg->local_totp_types & (1UL << type)) != 0;
+	return alz_type_list_has(&cfg->local_totp_types, type);
 }
 
 enum alz_rc
-alz_auth_local_totp(const struct alz_config *cfg, const char *local_user, const char *answer,
-		    bool appended_used, uid_t owner, const struct alz_auth_io *io,
+alz_auth_local_totp(const struct alz_config *cfg, const char *local_user,
+		    struct alz_credential *cred, uid_t owner, const struct alz_auth_io *io,
 		    const struct alz_log *lg)
 {
 	struct local_ctx local = { cfg, local_user, owner, lg };
-	char *password = NULL, *appended = NULL;
-	enum alz_rc rc;
 
-	rc = alz_auth_split(cfg, answer, &password, &appended);
-	alz_secret_free(password);
-	if (rc != ALZ_OK)
-		return rc;
-	if (appended_used) {
-		alz_secret_free(appended);	/* the API took it */
-		appended = NULL;
-	}
-	rc = ask_codes(cfg, io, answer, &appended, check_local, &local);
-	alz_secret_free(appended);
-	return rc;
+	return ask_codes(cfg, io, cred->answer, &cred->appended, check_local, &local);
 }

@@ -29,7 +29,7 @@ enum key_type {
 	K_APIPATH,	/* "/..." endpoint path */
 	K_NAME,		/* a JSON field or header name */
 	K_TEXT,		/* printable text, may be "quoted" to keep edge spaces */
-	K_TYPES,	/* comma-separated user types, "all" or "none" */
+	K_TYPES,	/* comma-separated user type names, "all" or "none" (struct alz_type_list) */
 	K_GROUPS,	/* comma-separated local group names */
 	K_PARTITIONS,	/* comma-separated partition ids, or "*" */
 	K_ENVNAME,	/* an environment variable name prefix */
@@ -86,12 +86,10 @@ static const struct key keys[] = {
 	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0, { NULL, NULL } },
 
 	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0, { NULL, NULL } },
+	/* groups.<TYPE>: one key per type, not in this table (set_groups) */
 	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0, { NULL, NULL } },
 	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000, { NULL, NULL } },
 	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0, { NULL, NULL } },
-	{ "groups_management_user", K_GROUPS, OFF(groups[ALZ_UT_MANAGEMENT]), NULL, 0, 0, { NULL, NULL } },
-	{ "groups_account_user", K_GROUPS, OFF(groups[ALZ_UT_ACCOUNT]), NULL, 0, 0, { NULL, NULL } },
-	{ "groups_end_user", K_GROUPS, OFF(groups[ALZ_UT_END]), NULL, 0, 0, { NULL, NULL } },
 	{ "missing_group_fatal", K_BOOL, OFF(missing_group_fatal), "no", 0, 0, { NULL, NULL } },
 	{ "env_prefix", K_ENVNAME, OFF(env_prefix), "ALIANZA_", 0, 0, { NULL, NULL } },
 
@@ -150,6 +148,18 @@ static const struct key keys[] = {
 #undef WIRE
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The group map's keys before types were the API's strings: the same keys as groups.TYPE. */
+static const struct {
+	const char *key;
+	const char *type;
+} group_aliases[] = {
+	{ "groups_management_user", "MANAGEMENT_USER" },
+	{ "groups_account_user", "ACCOUNT_USER" },
+	{ "groups_end_user", "END_USER" },
+};
+
+#define GROUPS_PREFIX "groups."
 
 /* The first release's names: a file written for it still loads. */
 static const struct alias aliases[] = {
@@ -387,39 +397,124 @@ valid_env_prefix(const char *v)
 	return true;
 }
 
-/* "a, b" of user type names -> bit mask; "all", "none" and "" too. */
+/*
+ * "a, b" of user type names, each passing alz_user_type_ok, at most 32;
+ * "all" and "none" ("" too) stand alone: inside a list they would read as
+ * types of those names.
+ */
 static bool
-parse_types(const char *v, unsigned long *out)
+valid_types(const char *v, bool *all)
 {
-	static const char *const names[] = { "MANAGEMENT_USER", "ACCOUNT_USER", "END_USER" };
-	unsigned long mask = 0;
+	char name[ALZ_MAX_LIST_ITEM];
 	const char *p = v;
-	size_t len, i;
+	unsigned n = 0;
 
-	if (strcmp(v, "all") == 0) {
-		*out = ALZ_TYPES_ALL;
+	*all = strcmp(v, "all") == 0;
+	if (*all || strcmp(v, "none") == 0 || *v == '\0')
 		return true;
-	}
-	if (strcmp(v, "none") == 0 || *v == '\0') {
-		*out = 0;
-		return true;
-	}
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		len = strcspn(p, " ,");
-		for (i = 0; i < 3; i++)
-			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
-				break;
-		if (i == 3)
+	if (!alz_text_ok(v, ALZ_TEXT_ASCII_LINE))
+		return false;
+	while (alz_list_next(&p, name, sizeof(name))) {
+		if (!alz_user_type_ok(name) || strcmp(name, "all") == 0 || strcmp(name, "none") == 0)
 			return false;
-		mask |= 1UL << (i + 1);	/* enum alz_user_type: MANAGEMENT is 1 */
-		p += len;
+		n++;
 	}
-	*out = mask;
-	return true;
+	/* an item too long for the buffer stops the walk short of the end */
+	return *p == '\0' && n > 0 && n <= 32;
+}
+
+static enum alz_rc
+set_types(struct alz_config *cfg, const struct key *k, const char *value)
+{
+	struct alz_type_list *slot = (struct alz_type_list *)((char *)cfg + k->off);
+	char *copy = NULL;
+	bool all;
+
+	if (!valid_types(value, &all))
+		return ALZ_ERR_CONFIG;
+	if (!all && strcmp(value, "none") != 0 && *value != '\0') {
+		copy = strdup(value);
+		if (copy == NULL)
+			return ALZ_ERR_NOMEM;
+	}
+	free(slot->names);
+	slot->names = copy;
+	slot->all = all;
+	return ALZ_OK;
+}
+
+/* The type a group-map key names: an old alias's, or what follows "groups."; else NULL. */
+static const char *
+group_key_type(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(group_aliases) / sizeof(group_aliases[0]); i++)
+		if (strcmp(key, group_aliases[i].key) == 0)
+			return group_aliases[i].type;
+	if (strncmp(key, GROUPS_PREFIX, strlen(GROUPS_PREFIX)) == 0)
+		return key + strlen(GROUPS_PREFIX);
+	return NULL;
+}
+
+static struct alz_type_groups *
+find_groups(struct alz_config *cfg, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ntype_groups; i++)
+		if (strcmp(cfg->type_groups[i].type, type) == 0)
+			return &cfg->type_groups[i];
+	return NULL;
+}
+
+/* groups.TYPE = sudo, adm (or an old alias): TYPE's entry of the group map, made if new. */
+static enum alz_rc
+set_groups(struct alz_config *cfg, const char *key, const char *type, const char *value,
+	   const char *source, unsigned line, const struct alz_log *lg)
+{
+	struct alz_type_groups *g;
+	char *copy = NULL;
+
+	if (!alz_user_type_ok(type)) {
+		bad_value(lg, source, line, key, "the user type after 'groups.' must be 1 to 64 "
+			  "characters of [A-Za-z0-9_.:@-]");
+		return ALZ_ERR_CONFIG;
+	}
+	if (*value != '\0' && !valid_list(value, true)) {
+		bad_value(lg, source, line, key, "must be a comma-separated list of group names "
+			  "([A-Za-z0-9_.-], up to 32 characters each, at most 32 names)");
+		return ALZ_ERR_CONFIG;
+	}
+	g = find_groups(cfg, type);
+	if (g == NULL && cfg->ntype_groups >= ALZ_MAX_TYPE_GROUPS) {
+		bad_value(lg, source, line, key, "at most 32 groups.<TYPE> keys");
+		return ALZ_ERR_CONFIG;
+	}
+	if (*value != '\0') {
+		copy = strdup(value);
+		if (copy == NULL)
+			return ALZ_ERR_NOMEM;
+	}
+	if (g == NULL) {
+		g = &cfg->type_groups[cfg->ntype_groups++];
+		memset(g, 0, sizeof(*g));
+		memcpy(g->type, type, strlen(type) + 1);	/* the rule capped it */
+	}
+	free(g->groups);
+	g->groups = copy;	/* empty: none (NULL) */
+	return ALZ_OK;
+}
+
+const char *
+alz_config_groups(const struct alz_config *cfg, const char *type)
+{
+	size_t i;
+
+	for (i = 0; type != NULL && i < cfg->ntype_groups; i++)
+		if (strcmp(cfg->type_groups[i].type, type) == 0)
+			return cfg->type_groups[i].groups;
+	return NULL;	/* a type nobody mapped (or unknown): no group */
 }
 
 static const char *const dialect_names[ALZ_DIALECT_COUNT] = { "alianza", "foodxchange" };
@@ -584,15 +679,16 @@ set_value(struct alz_config *cfg, const struct key *k, const char *value,
 		return set_string(cfg, k, value);
 	case K_TEXT:
 		return set_text(cfg, k, value, source, line, lg);
-	case K_TYPES:
-		if (!parse_types(value, &n)) {
+	case K_TYPES: {
+		enum alz_rc rc = set_types(cfg, k, value);
+
+		if (rc == ALZ_ERR_CONFIG)
 			bad_value(lg, source, line, key,
-				  "must be a comma-separated list of MANAGEMENT_USER, ACCOUNT_USER, "
-				  "END_USER, or all, or none");
-			return ALZ_ERR_CONFIG;
-		}
-		*(unsigned long *)((char *)cfg + k->off) = n;
-		return ALZ_OK;
+				  "must be all, none, or a comma-separated list of up to 32 user type "
+				  "names (1 to 64 characters of [A-Za-z0-9_.:@-] each, such as "
+				  "MANAGEMENT_USER or supplier)");
+		return rc;
+	}
 	case K_GROUPS:
 	case K_PARTITIONS:
 		if (*value == '\0')
@@ -702,9 +798,14 @@ alz_config_set(struct alz_config *cfg, const char *key, const char *value,
 	       const char *source, unsigned line, const struct alz_log *lg)
 {
 	const struct key *k;
+	const char *type;
 	char buf[160];
 	enum alz_rc rc;
 
+	/* groups.TYPE (and its old aliases): a key per type, not a row of the table */
+	type = group_key_type(key);
+	if (type != NULL)
+		return set_groups(cfg, key, type, value, source, line, lg);
 	k = resolve(key, &value, buf, sizeof(buf));
 	if (k == NULL) {
 		bad_value(lg, source, line, key, is_alias(key) ?
@@ -748,12 +849,24 @@ alz_config_free(struct alz_config *cfg)
 	for (i = 0; i < NKEYS; i++) {
 		enum key_type t = keys[i].type;
 
+		if (t == K_TYPES) {
+			struct alz_type_list *l = (struct alz_type_list *)((char *)cfg + keys[i].off);
+
+			free(l->names);
+			l->names = NULL;
+			continue;
+		}
 		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
-		    t == K_TYPES || t == K_UIDRANGE || t == K_DIALECT)
+		    t == K_UIDRANGE || t == K_DIALECT)
 			continue;
 		free(*str_slot(cfg, &keys[i]));
 		*str_slot(cfg, &keys[i]) = NULL;
 	}
+	for (i = 0; i < cfg->ntype_groups; i++) {
+		free(cfg->type_groups[i].groups);
+		cfg->type_groups[i].groups = NULL;
+	}
+	cfg->ntype_groups = 0;
 }
 
 static char *
@@ -776,7 +889,10 @@ parse_line(struct alz_config *cfg, char *line, const char *path, unsigned lineno
 	   const struct alz_log *lg)
 {
 	char *key, *value, *eq;
+	const char *type;
 	const struct key *k;
+	struct alz_type_groups *g;
+	enum alz_rc rc;
 	size_t idx;
 
 	key = trim(line);
@@ -798,6 +914,22 @@ parse_line(struct alz_config *cfg, char *line, const char *path, unsigned lineno
 		alz_log(lg, LOG_ERR, "%s:%u: key contains spaces or non-ASCII characters",
 			path, lineno);
 		return ALZ_ERR_CONFIG;
+	}
+	type = group_key_type(key);
+	if (type != NULL) {
+		/* an old alias and its groups.TYPE are one key: both in a file is twice */
+		g = find_groups(cfg, type);
+		if (g != NULL && g->seen) {
+			bad_value(lg, path, lineno, key, "set twice in the file (groups_management_user, "
+				  "groups_account_user and groups_end_user are groups.MANAGEMENT_USER, "
+				  "groups.ACCOUNT_USER and groups.END_USER)");
+			return ALZ_ERR_CONFIG;
+		}
+		rc = alz_config_set(cfg, key, value, path, lineno, lg);
+		g = rc == ALZ_OK ? find_groups(cfg, type) : NULL;
+		if (g != NULL)
+			g->seen = true;
+		return rc;
 	}
 	{
 		const char *v = value;

@@ -83,10 +83,10 @@ copy_fact(char *dst, const char *src)
 
 /* The facts of whoever vouched for this login: the API just now, or the record. */
 static void
-take_facts(struct alz_login_result *res, enum alz_user_type type, const char *partition_id,
+take_facts(struct alz_login_result *res, const char *type, const char *partition_id,
 	   const char *partition_name, const char *user_id)
 {
-	res->user_type = type;
+	alz_user_type_copy(res->user_type, type);	/* "" when unknown */
 	copy_fact(res->partition_id, partition_id);
 	copy_fact(res->partition_name, partition_name);
 	copy_fact(res->user_id, user_id);
@@ -165,7 +165,7 @@ static enum offline_gate
 offline_gate(const struct alz_config *cfg, const struct alz_record *r, time_t now)
 {
 	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
-	    r->user_type == ALZ_UT_UNKNOWN)
+	    r->user_type[0] == '\0')
 		return OFF_NO_WINDOW;
 	if (!one_factor_ok(cfg, r))
 		return OFF_NEEDS_CODE;
@@ -244,7 +244,7 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 			return ALZ_ERR_NOMEM;
 		/* an SSH key login must not ride on facts the API just withdrew */
 		r->online_at = 0;
-		r->user_type = ALZ_UT_UNKNOWN;
+		r->user_type[0] = '\0';
 		r->refused_at = now;
 		r->refused_why = u->why;
 		free(r->verifier);
@@ -444,7 +444,7 @@ try_cached(const struct alz_config *cfg, const struct alz_record *r, const char 
 	   time_t now)
 {
 	if (!within(r->online_at, cfg->cached_auth_timeout, now) || r->verifier == NULL ||
-	    r->user_type == ALZ_UT_UNKNOWN || !one_factor_ok(cfg, r))
+	    r->user_type[0] == '\0' || !one_factor_ok(cfg, r))
 		return ALZ_ERR_NO_WINDOW;
 	/* a mismatch goes online once, never straight to a failure */
 	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
@@ -558,155 +558,209 @@ try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct al
 	return alz_verifier_check(password, rec->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
 }
 
+/* One login's state, passed from step to step. */
+struct run {
+	const struct alz_config *cfg;
+	const struct alz_log *lg;
+	const struct alz_auth_io *io;
+	const struct alz_login_opts *opts;
+	const char *local_user;
+	char *api_user;
+	struct alz_credential cred;	/* the answer, parsed once */
+	struct alz_cache cache;
+	struct alz_record rec;		/* the record as this attempt found it */
+	bool have_rec;
+	struct alz_http http;
+	struct update_ctx u;
+	struct alz_login_result *res;
+};
+
+/* The cached re-auth window. ALZ_OK: the record vouches, no request. */
+static enum alz_rc
+step_cached(struct run *r)
+{
+	/* a pasted JWT is no password: no cached, offline or verifier use of it */
+	if (!r->have_rec || r->cred.kind != ALZ_CRED_PASSWORD ||
+	    try_cached(r->cfg, &r->rec, r->cred.password, r->u.started) != ALZ_OK)
+		return ALZ_ERR_NO_WINDOW;
+	r->res->via = ALZ_VIA_CACHED;
+	take_facts(r->res, r->rec.user_type, r->rec.partition_id, r->rec.partition_name,
+		   r->rec.user_id);
+	return ALZ_OK;
+}
+
+/* Ask the API (password, its code challenge). A refusal is remembered in the record. */
+static enum alz_rc
+step_online(struct run *r)
+{
+	struct alz_login_result *res = r->res;
+	enum alz_rc rc;
+
+	rc = alz_http_init(&r->http, r->cfg, r->lg);
+	if (rc == ALZ_OK)
+		rc = alz_auth_login(&r->http, r->api_user, &r->cred, r->io, &res->o, &res->trace);
+	if (rc == ALZ_OK) {
+		res->via = ALZ_VIA_ONLINE;
+		take_facts(res, res->o.login.user_type, res->o.login.partition_id,
+			   res->o.login.partition_name, res->o.login.user_id);
+		return ALZ_OK;
+	}
+	if (rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
+		/* kept as a fact: the account phase denies a key login on it */
+		r->u.why = rc;
+		remember(&r->cache, &r->u, UPD_REVOKE, ALZ_MARK_REFUSED);
+	} else if (rc == ALZ_ERR_DENIED) {
+		/* after a 401/404 for this user no password of theirs is trusted offline */
+		remember(&r->cache, &r->u, UPD_FORGET, ALZ_MARK_FORGET);
+	} else if (res->trace.remote_2fa) {
+		/* the API wants a code from this user now: remember, whatever happens next */
+		remember(&r->cache, &r->u, UPD_SAW_2FA, ALZ_MARK_FORGET);
+	}
+	return rc;
+}
+
+/* The API could not be asked (OUTAGE): the offline window, when it may open. */
+static enum alz_rc
+step_offline(struct run *r, enum alz_rc outage)
+{
+	enum offline_cause cause = offline_cause(outage, r->opts);
+	enum alz_rc rc;
+
+	if (cause == OFFLINE_NOT_OUTAGE || r->cfg->offline_window <= 0 ||
+	    r->cred.kind != ALZ_CRED_PASSWORD)
+		return outage;
+	if (cause == OFFLINE_CALLER_MADE) {
+		alz_log(r->lg, LOG_NOTICE, "offline: refused: %s is a failure the caller of a setuid "
+			"program can cause (stopping it, cutting its connection, its limits); here only "
+			"a refused connection, a failed name lookup or a 5xx opens offline_window",
+			alz_rc_name(outage));
+		return outage;
+	}
+	snprintf(r->res->offline_reason, sizeof(r->res->offline_reason), "%s", alz_rc_name(outage));
+	rc = try_offline(&r->cache, &r->u, r->io, r->cred.password, outage, &r->rec);
+	if (rc != ALZ_OK)
+		return rc;
+	r->res->via = ALZ_VIA_OFFLINE;
+	take_facts(r->res, r->rec.user_type, r->rec.partition_id, r->rec.partition_name,
+		   r->rec.user_id);
+	if (r->io != NULL && r->io->tell != NULL)
+		r->io->tell(r->io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
+	return ALZ_OK;
+}
+
+/*
+ * Somebody vouched (the API just now, the cache, the offline window): the
+ * host's policy, then the host's own code, then the record. On a policy
+ * refusal *UNCOUNT is set: the password was right, the attempt is no guess.
+ */
+static enum alz_rc
+step_finish(struct run *r, bool *uncount_it)
+{
+	struct alz_login_result *res = r->res;
+	bool online = res->via == ALZ_VIA_ONLINE;
+	enum alz_rc rc;
+
+	rc = alz_policy_allow(r->cfg, res->user_type,
+			      res->partition_id[0] != '\0' ? res->partition_id : NULL,
+			      res->deny_reason, sizeof(res->deny_reason), res->deny_msg,
+			      sizeof(res->deny_msg));
+	if (rc != ALZ_OK) {
+		if (online) {
+			/* a refused user keeps no live token; the API's new word replaces the old facts */
+			logout_now(&r->http, r->lg, &res->o.login, "logout of a refused user");
+			remember(&r->cache, &r->u, UPD_FACTS, ALZ_MARK_REFUSED);
+			r->u.reserved = 0;	/* the new facts reset the count */
+			/* what that write's prune handed over (expired, refresh token alive) ends now */
+			logout_evicted(&r->http, &r->cache, r->local_user, r->lg, &r->u.evicted);
+		}
+		*uncount_it = true;
+		return rc;
+	}
+	if (alz_auth_local_totp_due(r->cfg, res->user_type)) {
+		res->trace.local_totp = true;
+		rc = alz_auth_local_totp(r->cfg, r->local_user, &r->cred, r->opts->owner, r->io, r->lg);
+		if (rc != ALZ_OK) {
+			/* the host's own factor failed: the API's token must not outlive it */
+			if (online && res->o.login.token != NULL)
+				logout_now(&r->http, r->lg, &res->o.login, "logout after a wrong local code");
+			return rc;
+		}
+	}
+	/* sudo opens no session of the user's: its token dies now, on the same connection */
+	if (online && r->cfg->logout_after_auth)
+		logout_now(&r->http, r->lg, &res->o.login, "logout_after_auth");
+	/* only a complete success refreshes the record (and clears the counters) */
+	if (update_record(&r->cache, &r->u, online ? UPD_ONLINE : UPD_SUCCESS,
+			  online ? r->cred.password : NULL, NULL) == ALZ_OK) {
+		r->u.reserved = 0;
+		logout_evicted(&r->http, &r->cache, r->local_user, r->lg, &r->u.evicted);
+	} else if (r->cache.usable && online && res->o.login.token != NULL) {
+		/* no record holds the token, so no session could log it out later */
+		logout_now(&r->http, r->lg, &res->o.login, "logout of a token the record could not take");
+	}
+	return ALZ_OK;
+}
+
 enum alz_rc
 alz_login_run(const struct alz_config *cfg, const struct alz_log *lg,
 	      const struct alz_auth_io *io, const char *local_user, const char *answer,
 	      const struct alz_login_opts *opts, struct alz_login_result *res)
 {
-	uid_t owner = opts->owner;
-	struct alz_cache cache;
-	struct alz_record rec;
-	struct alz_http http;
-	struct update_ctx u;
-	char *api_user = NULL, *password = NULL, *code = NULL;
-	bool have_rec = false, is_jwt = false;
-	time_t now = time(NULL);
-	enum offline_cause cause;
+	struct run r;
+	bool uncount_it = false;
 	enum alz_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	res->o.retry_after = -1;
-	memset(&http, 0, sizeof(http));
-	memset(&rec, 0, sizeof(rec));
-	memset(&u, 0, sizeof(u));
-	u.cfg = cfg;
-	u.res = res;
-	u.user = local_user;
-	u.lg = lg;
-	u.started = now;
-	alz_cache_open(&cache, cfg, owner, lg);
-	rc = alz_auth_split(cfg, answer, &password, &code);
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.lg = lg;
+	r.io = io;
+	r.opts = opts;
+	r.local_user = local_user;
+	r.res = res;
+	r.u.cfg = cfg;
+	r.u.res = res;
+	r.u.user = local_user;
+	r.u.lg = lg;
+	r.u.started = time(NULL);
+	alz_cache_open(&r.cache, cfg, opts->owner, lg);
+	rc = alz_credential_parse(cfg, answer, &r.cred);
 	if (rc != ALZ_OK)
 		goto out;
-	rc = alz_config_api_user(cfg, local_user, &api_user);
+	rc = alz_config_api_user(cfg, local_user, &r.api_user);
 	if (rc != ALZ_OK)
 		goto out;
 
 	/* counted before any password of this attempt is checked, cached or online */
-	rc = begin_attempt(&cache, &u, io, &rec, &have_rec, res);
+	rc = begin_attempt(&r.cache, &r.u, io, &r.rec, &r.have_rec, res);
 	if (rc != ALZ_OK)
 		goto out;
-	/* a pasted JWT is no password: no cached, offline or verifier use of it */
-	is_jwt = cfg->jwt_login && alz_jwt_shaped(answer);
-	if (have_rec && !is_jwt && try_cached(cfg, &rec, password, now) == ALZ_OK) {
-		res->via = ALZ_VIA_CACHED;
-		take_facts(res, rec.user_type, rec.partition_id, rec.partition_name, rec.user_id);
-		rc = ALZ_OK;
-		goto second_factor;
-	}
-
-	rc = alz_http_init(&http, cfg, lg);
+	rc = step_cached(&r);
+	if (rc != ALZ_OK)
+		rc = step_online(&r);
+	if (rc != ALZ_OK && rc != ALZ_ERR_LOCKED && rc != ALZ_ERR_FORBIDDEN && rc != ALZ_ERR_DENIED)
+		rc = step_offline(&r, rc);
 	if (rc == ALZ_OK)
-		rc = alz_auth_login(&http, api_user, answer, io, &res->o, &res->trace);
-	if (rc == ALZ_OK) {
-		res->via = ALZ_VIA_ONLINE;
-		take_facts(res, res->o.login.user_type, res->o.login.partition_id,
-			   res->o.login.partition_name, res->o.login.user_id);
-		goto second_factor;
+		rc = step_finish(&r, &uncount_it);
+	if (uncount_it) {
+		if (r.u.reserved != 0)
+			update_record(&r.cache, &r.u, UPD_CANCEL, NULL, NULL);
+		r.u.reserved = 0;
 	}
-	if (rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN) {
-		/* kept as a fact: the account phase denies a key login on it */
-		u.why = rc;
-		remember(&cache, &u, UPD_REVOKE, ALZ_MARK_REFUSED);
-		goto out;
-	}
-	if (rc == ALZ_ERR_DENIED) {
-		/* after a 401/404 for this user no password of theirs is trusted offline */
-		remember(&cache, &u, UPD_FORGET, ALZ_MARK_FORGET);
-		goto out;
-	}
-	if (res->trace.remote_2fa) {
-		/* the API wants a code from this user now: remember, whatever happens next */
-		remember(&cache, &u, UPD_SAW_2FA, ALZ_MARK_FORGET);
-	}
-	cause = offline_cause(rc, opts);
-	if (cause == OFFLINE_NOT_OUTAGE || cfg->offline_window <= 0 || is_jwt)
-		goto out;
-	if (cause == OFFLINE_CALLER_MADE) {
-		alz_log(lg, LOG_NOTICE, "offline: refused: %s is a failure the caller of a setuid "
-			"program can cause (stopping it, cutting its connection, its limits); here only "
-			"a refused connection, a failed name lookup or a 5xx opens offline_window",
-			alz_rc_name(rc));
-		goto out;
-	}
-
-	snprintf(res->offline_reason, sizeof(res->offline_reason), "%s", alz_rc_name(rc));
-	rc = try_offline(&cache, &u, io, password, rc, &rec);
-	if (rc != ALZ_OK)
-		goto out;
-	res->via = ALZ_VIA_OFFLINE;
-	take_facts(res, rec.user_type, rec.partition_id, rec.partition_name, rec.user_id);
-	if (io != NULL && io->tell != NULL)
-		io->tell(io->ctx, false, "Logged in offline: the Alianza service could not be reached.");
-
-second_factor:
-	/* the host's policy, whoever vouched: the API just now, the cache or the offline window */
-	rc = alz_policy_allow(cfg, res->user_type, res->partition_id[0] != '\0' ? res->partition_id : NULL,
-			      res->deny_reason, sizeof(res->deny_reason), res->deny_msg,
-			      sizeof(res->deny_msg));
-	if (rc != ALZ_OK) {
-		if (res->via == ALZ_VIA_ONLINE) {
-			/* a refused user keeps no live token; the API's new word replaces the old facts */
-			logout_now(&http, lg, &res->o.login, "logout of a refused user");
-			remember(&cache, &u, UPD_FACTS, ALZ_MARK_REFUSED);
-			u.reserved = 0;	/* the new facts reset the count */
-			/* what that write's prune handed over (expired, refresh token alive) ends now */
-			logout_evicted(&http, &cache, local_user, lg, &u.evicted);
-		}
-		/* the password was right: this attempt is no guess */
-		goto out_uncount;
-	}
-	if (alz_auth_local_totp_due(cfg, res->user_type)) {
-		res->trace.local_totp = true;
-		rc = alz_auth_local_totp(cfg, local_user, answer, res->trace.remote_2fa, owner, io, lg);
-		if (rc != ALZ_OK) {
-			/* the host's own factor failed: the API's token must not outlive it */
-			if (res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL)
-				logout_now(&http, lg, &res->o.login, "logout after a wrong local code");
-			goto out;
-		}
-	}
-	/* sudo opens no session of the user's: its token dies now, on the same connection */
-	if (res->via == ALZ_VIA_ONLINE && cfg->logout_after_auth)
-		logout_now(&http, lg, &res->o.login, "logout_after_auth");
-	/* only a complete success refreshes the record (and clears the counters) */
-	if (update_record(&cache, &u, res->via == ALZ_VIA_ONLINE ? UPD_ONLINE : UPD_SUCCESS,
-			  res->via == ALZ_VIA_ONLINE && !is_jwt ? password : NULL, NULL) == ALZ_OK) {
-		u.reserved = 0;
-		logout_evicted(&http, &cache, local_user, lg, &u.evicted);
-	} else if (cache.usable && res->via == ALZ_VIA_ONLINE && res->o.login.token != NULL) {
-		/* no record holds the token, so no session could log it out later */
-		logout_now(&http, lg, &res->o.login, "logout of a token the record could not take");
-	}
-	goto out;
-out_uncount:
-	if (u.reserved != 0)
-		update_record(&cache, &u, UPD_CANCEL, NULL, NULL);
-	u.reserved = 0;
 out:
 	/* an attempt that said nothing about the password is not counted against the user */
-	if (u.reserved != 0 && !verdict(rc))
-		update_record(&cache, &u, UPD_CANCEL, NULL, NULL);
+	if (r.u.reserved != 0 && !verdict(rc))
+		update_record(&r.cache, &r.u, UPD_CANCEL, NULL, NULL);
 	/* a policy refusal keeps the facts it was about, for the log line */
 	if (rc != ALZ_OK && res->deny_reason[0] == '\0')
-		take_facts(res, ALZ_UT_UNKNOWN, NULL, NULL, NULL);
+		take_facts(res, NULL, NULL, NULL, NULL);
 	res->rc = rc;
-	alz_evicted_free(&u.evicted);
-	alz_record_free(&rec);
-	alz_http_cleanup(&http);
-	alz_secret_free(password);
-	alz_secret_free(code);
-	free(api_user);
+	alz_evicted_free(&r.u.evicted);
+	alz_record_free(&r.rec);
+	alz_http_cleanup(&r.http);
+	alz_credential_free(&r.cred);
+	free(r.api_user);
 	return rc;
 }
 

@@ -76,7 +76,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			       ALZ_PHASE_ACCOUNT);
 	if (ret == PAM_SUCCESS)
 		alz_log(&c.lg, LOG_INFO, "account service=%s user=%s type=%s facts=%s result=allowed",
-			c.service, user_log, alz_user_type_name(f.user_type), source);
+			c.service, user_log, alz_user_type_show(f.user_type), source);
 out:
 	alz_pam_ctx_free(&c);
 	return ret;

@@ -108,7 +108,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc == ALZ_OK ? "success" : res.deny_reason[0] != '\0' ? "denied" : alz_rc_name(rc),
 		alz_via_name(res.via), res.o.status,
 		res.o.err.code[0] != '\0' ? res.o.err.code : "-",
-		res.user_type != ALZ_UT_UNKNOWN ? alz_user_type_name(res.user_type) : "-",
+		alz_user_type_show(res.user_type),
 		part_log[0] != '\0' ? part_log : "-",
 		res.trace.login_calls, res.trace.code_calls,
 		res.trace.local_totp ? (res.trace.remote_2fa ? "api+local" : "local") :
@@ -129,7 +129,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = alz_pam_code(ALZ_ERR_NOMEM);
 		goto out;
 	}
-	facts->user_type = res.user_type;
+	memcpy(facts->user_type, res.user_type, sizeof(facts->user_type));
 	snprintf(facts->user, sizeof(facts->user), "%s", c.user);
 	facts->at = time(NULL);
 	memcpy(facts->partition_id, res.partition_id, sizeof(facts->partition_id));
@@ -179,13 +179,13 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (alz_policy_allow(&c.cfg, f.user_type, f.partition_id[0] != '\0' ? f.partition_id : NULL,
 			     (char[200]){ 0 }, 200, (char[120]){ 0 }, 120) != ALZ_OK) {
 		alz_log(&c.lg, LOG_DEBUG, "setcred user=%s: the policy refuses type %s; no groups added",
-			user_log, alz_user_type_name(f.user_type));
+			user_log, alz_user_type_show(f.user_type));
 		goto out;
 	}
 	rc = alz_policy_add_groups(&c.cfg, f.user_type, &c.lg, &added);
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_ERR,
 		"setcred service=%s user=%s type=%s groups_added=%d result=%s", c.service, user_log,
-		alz_user_type_name(f.user_type), added, rc == ALZ_OK ? "ok" : alz_rc_name(rc));
+		alz_user_type_show(f.user_type), added, rc == ALZ_OK ? "ok" : alz_rc_name(rc));
 	if (rc != ALZ_OK)
 		ret = alz_pam_code_for(rc, ALZ_PHASE_SETCRED);
 	else if (added > 0)

@@ -422,7 +422,7 @@ alz_pam_phase_init(struct alz_pam_ctx *c, pam_handle_t *pamh, int flags, int arg
 
 /* Policy check with the user's short reason and the full one in the log. */
 enum alz_rc
-alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, enum alz_user_type type,
+alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, const char *type,
       const char *partition_id)
 {
 	char reason[200], msg[120], part_log[80];
@@ -439,7 +439,7 @@ alz_pam_allow(struct alz_pam_ctx *c, const char *user_log, const char *phase, en
 	}
 	alz_pam_say(c, PAM_ERROR_MSG, "%s", msg);
 	alz_log(&c->lg, LOG_NOTICE, "%s service=%s user=%s type=%s partition=%s result=denied "
-		"reason=%s", phase, c->service, user_log, alz_user_type_name(type),
+		"reason=%s", phase, c->service, user_log, alz_user_type_show(type),
 		part_log[0] != '\0' ? part_log : "-", reason);
 	return rc;
 }
@@ -472,7 +472,7 @@ alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char *
 	}
 	fresh = r.online_at > 0 && r.online_at <= now && now - r.online_at <= c->cfg.account_max_age;
 	if (fresh) {
-		out->user_type = r.user_type;
+		memcpy(out->user_type, r.user_type, sizeof(out->user_type));
 		snprintf(out->partition_id, sizeof(out->partition_id), "%s",
 			 r.partition_id != NULL ? r.partition_id : "");
 		snprintf(out->partition_name, sizeof(out->partition_name), "%s",

@@ -25,7 +25,7 @@ export_env(struct alz_pam_ctx *c, const struct alz_record *r)
 		const char *name;
 		const char *value;
 	} vars[] = {
-		{ "USER_TYPE", alz_user_type_name(r->user_type) },
+		{ "USER_TYPE", r->user_type[0] != '\0' ? r->user_type : NULL },
 		{ "PARTITION_ID", r->partition_id },
 		{ "PARTITION_NAME", r->partition_name },
 		{ "USER_ID", r->user_id },
@@ -90,7 +90,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_IGNORE;
 		goto out;
 	}
-	if (r.user_type == ALZ_UT_UNKNOWN || r.online_at == 0) {
+	if (r.user_type[0] == '\0' || r.online_at == 0) {
 		/* a record that only counts failures: nobody the API vouched for */
 		ret = PAM_IGNORE;
 		goto out_record;
@@ -106,7 +106,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (ret != PAM_SUCCESS)
 		goto out_record;
 	alz_log(&c.lg, LOG_INFO, "session open service=%s user=%s type=%s partition=%s token=%s",
-		c.service, user_log, alz_user_type_name(r.user_type),
+		c.service, user_log, alz_user_type_show(r.user_type),
 		r.partition_id != NULL ? r.partition_id : "-", claimed ? "claimed" : "none");
 	ret = PAM_SUCCESS;
 out_record:

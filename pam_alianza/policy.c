@@ -14,42 +14,29 @@
 #define GR_BUF_START (16 * 1024)	/* bytes; doubled on ERANGE (a long member list) */
 #define GR_BUF_MAX (1024 * 1024)	/* bytes; a group entry larger than this is not looked up */
 
-static void
-types_text(unsigned long mask, char *out, size_t cap)
+/* allowed_user_types as the log shows it: the admin sees why a type is not in it */
+static const char *
+types_text(const struct alz_type_list *l)
 {
-	enum alz_user_type t;
-
-	out[0] = '\0';
-	for (t = ALZ_UT_MANAGEMENT; t <= ALZ_UT_END; t++) {
-		if ((mask & (1UL << t)) == 0)
-			continue;
-		if (out[0] != '\0')
-			strncat(out, ",", cap - strlen(out) - 1);
-		strncat(out, alz_user_type_name(t), cap - strlen(out) - 1);
-	}
-	if (out[0] == '\0')
-		snprintf(out, cap, "none");
+	return l->all ? "all" : l->names != NULL ? l->names : "none";
 }
 
 enum alz_rc
-alz_policy_allow(const struct alz_config *cfg, enum alz_user_type type, const char *partition_id,
+alz_policy_allow(const struct alz_config *cfg, const char *type, const char *partition_id,
 		 char *reason, size_t reason_cap, char *msg, size_t msg_cap)
 {
-	char allowed[80];
-
 	reason[0] = '\0';
 	msg[0] = '\0';
-	if (type == ALZ_UT_UNKNOWN) {
+	if (type == NULL || !alz_user_type_ok(type)) {
 		snprintf(reason, reason_cap, "unknown or missing user type");
 		snprintf(msg, msg_cap, "Access denied: your account type is not recognised.");
 		return ALZ_ERR_FORBIDDEN;
 	}
-	if ((cfg->allowed_types & (1UL << type)) == 0) {
-		types_text(cfg->allowed_types, allowed, sizeof(allowed));
+	/* a type the config names nowhere is just a type: not listed, no login */
+	if (!alz_type_list_has(&cfg->allowed_types, type)) {
 		snprintf(reason, reason_cap, "user type %s not in allowed_user_types (%s)",
-			 alz_user_type_name(type), allowed);
-		snprintf(msg, msg_cap, "Access denied: %s accounts may not log in here.",
-			 alz_user_type_name(type));
+			 type, types_text(&cfg->allowed_types));
+		snprintf(msg, msg_cap, "Access denied: %s accounts may not log in here.", type);
 		return ALZ_ERR_FORBIDDEN;
 	}
 	if (cfg->allowed_partitions == NULL) {
@@ -112,18 +99,18 @@ alz_policy_group_gid(const char *name, gid_t *gid)
 }
 
 enum alz_rc
-alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
+alz_policy_add_groups(const struct alz_config *cfg, const char *type,
 		      const struct alz_log *lg, int *added)
 {
 	char name[ALZ_MAX_LIST_ITEM];
-	const char *p;
+	const char *p, *mapped = alz_config_groups(cfg, type);
 	gid_t *list = NULL, gid;
 	int n, err, cap;
 	enum alz_rc rc = ALZ_OK;
 
 	*added = 0;
-	if (type <= ALZ_UT_UNKNOWN || type > ALZ_UT_END || cfg->groups[type] == NULL)
-		return ALZ_OK;
+	if (mapped == NULL)
+		return ALZ_OK;	/* a type nobody mapped gets no group */
 	n = getgroups(0, NULL);
 	if (n < 0)
 		return ALZ_ERR_SYSTEM;
@@ -136,17 +123,17 @@ alz_policy_add_groups(const struct alz_config *cfg, enum alz_user_type type,
 		rc = ALZ_ERR_SYSTEM;
 		goto out;
 	}
-	p = cfg->groups[type];
+	p = mapped;
 	while (alz_list_next(&p, name, sizeof(name))) {
 		err = alz_policy_group_gid(name, &gid);
 		if (err != 0) {
 			if (err == ENOENT)
 				alz_log(lg, LOG_WARNING, "group %s mapped to %s does not exist locally%s",
-					name, alz_user_type_name(type),
+					name, type,
 					cfg->missing_group_fatal ? "" : "; skipped");
 			else
 				alz_log(lg, LOG_ERR, "group %s mapped to %s cannot be looked up "
-					"(getgrnam_r: %s%s)%s", name, alz_user_type_name(type),
+					"(getgrnam_r: %s%s)%s", name, type,
 					strerror(err), err == ERANGE ? ", entry over 1 MiB" : "",
 					cfg->missing_group_fatal ? "" : "; skipped");
 			if (cfg->missing_group_fatal) {

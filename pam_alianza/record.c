@@ -37,7 +37,7 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		return ALZ_ERR_NOMEM;
 	ok = add_num(o, "version", ALZ_RECORD_VERSION) &&
 	     add_str(o, "localUser", r->local_user) && add_str(o, "apiUser", r->api_user) &&
-	     add_str(o, "userType", alz_user_type_name(r->user_type)) &&
+	     add_str(o, "userType", r->user_type) &&
 	     add_str(o, "userId", r->user_id) && add_str(o, "partitionId", r->partition_id) &&
 	     add_str(o, "partitionName", r->partition_name) &&
 	     cJSON_AddBoolToObject(o, "api2fa", r->api_2fa) != NULL &&
@@ -162,7 +162,14 @@ alz_record_from_json(const char *json, size_t len, struct alz_record *r)
 	    !get_str(o, "partitionName", true, &r->partition_name) ||
 	    !get_str(o, "verifier", true, &r->verifier))
 		goto out;
-	r->user_type = alz_user_type_parse(type);
+	/*
+	 * "" is no type (failures, a refusal); so is "UNKNOWN", what records
+	 * before types were the API's strings wrote for none. Anything else
+	 * breaking the rule is a corrupt record, not an unknown type.
+	 */
+	if (type[0] != '\0' && strcmp(type, "UNKNOWN") != 0 &&
+	    !alz_user_type_copy(r->user_type, type))
+		goto out;
 	b = cJSON_GetObjectItemCaseSensitive(o, "api2fa");
 	if (!cJSON_IsBool(b))
 		goto out;
@@ -341,7 +348,7 @@ alz_record_take_login(struct alz_record *r, const char *local_user,
 	    replace(&r->partition_id, login->partition_id) != ALZ_OK ||
 	    replace(&r->partition_name, login->partition_name) != ALZ_OK)
 		return ALZ_ERR_NOMEM;
-	r->user_type = login->user_type;
+	memcpy(r->user_type, login->user_type, sizeof(r->user_type));
 	r->online_at = now;
 	r->auth_at = now;
 	r->offline_failures = 0;

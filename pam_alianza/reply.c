@@ -139,11 +139,9 @@ read_user(const struct alz_config *cfg, const cJSON *root, const char *expect_us
 	const cJSON *type;
 	char *user_name = NULL;
 
-	/* an unknown or missing type is not a privilege: the login is not trusted */
-	if (fact_at(cfg, root, ALZ_R_USER_TYPE, &type) != ALZ_OK || !cJSON_IsString(type))
-		return ALZ_ERR_BAD_REPLY;
-	login->user_type = alz_user_type_parse(type->valuestring);
-	if (login->user_type == ALZ_UT_UNKNOWN)
+	/* a missing type, or one outside the rule, is no privilege: the login is not trusted */
+	if (fact_at(cfg, root, ALZ_R_USER_TYPE, &type) != ALZ_OK || !cJSON_IsString(type) ||
+	    !alz_user_type_copy(login->user_type, type->valuestring))
 		return ALZ_ERR_BAD_REPLY;
 
 	if (!take_fact(cfg, root, ALZ_R_USER_NAME, ALZ_MAX_FACT, false, &user_name))

@@ -1,33 +1,48 @@
-/* usertype.c - the API's user types: their names, and parsing a reply's or a record's. */
+/* usertype.c - the API's user types: the one rule for a type name, and lists of them. */
 #include "config.h"
 
 #include <string.h>
 
+#include "alz_config.h"
 #include "alz_usertype.h"
 
-static const char *const type_names[] = {
-	[ALZ_UT_UNKNOWN] = "UNKNOWN",
-	[ALZ_UT_MANAGEMENT] = "MANAGEMENT_USER",
-	[ALZ_UT_ACCOUNT] = "ACCOUNT_USER",
-	[ALZ_UT_END] = "END_USER",
-};
-
-const char *
-alz_user_type_name(enum alz_user_type t)
+bool
+alz_user_type_ok(const char *s)
 {
-	if ((unsigned)t >= sizeof(type_names) / sizeof(type_names[0]))
-		return type_names[ALZ_UT_UNKNOWN];
-	return type_names[t];
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= ALZ_MAX_TYPE)
+			return false;
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("_.:@-", s[i]) != NULL))
+			return false;
+	}
+	return i > 0;
 }
 
-enum alz_user_type
-alz_user_type_parse(const char *s)
+bool
+alz_user_type_copy(char *dst, const char *s)
 {
-	unsigned i;
+	if (s == NULL || !alz_user_type_ok(s)) {
+		dst[0] = '\0';
+		return false;
+	}
+	memcpy(dst, s, strlen(s) + 1);	/* at most ALZ_MAX_TYPE + 1: the rule measured it */
+	return true;
+}
 
-	/* exact match only: "management_user" is not a privilege */
-	for (i = ALZ_UT_MANAGEMENT; i <= ALZ_UT_END; i++)
-		if (strcmp(s, type_names[i]) == 0)
-			return (enum alz_user_type)i;
-	return ALZ_UT_UNKNOWN;
+const char *
+alz_user_type_show(const char *t)
+{
+	return t != NULL && t[0] != '\0' ? t : "-";
+}
+
+bool
+alz_type_list_has(const struct alz_type_list *list, const char *type)
+{
+	/* exact match only: "management_user" is not MANAGEMENT_USER's privilege */
+	if (type == NULL || !alz_user_type_ok(type))
+		return false;
+	return list->all || alz_list_has(list->names, type);
 }

@@ -689,6 +689,9 @@ class Bed:
                        "allowed_partitions": "p-main", "alianza_group": SCOPE_GROUP})
         if FX and "user_template" not in keys:
             values["user_template"] = FX_TEMPLATE
+        if FX and "allowed_user_types" not in keys:
+            # the module's default names Alianza's types: give the bed's roles the same rights
+            values["allowed_user_types"] = "MANAGEMENT_USER, ACCOUNT_USER"
         values.update({k: str(v) for k, v in keys.items() if v is not None})
         for k in [k for k, v in keys.items() if v is None]:
             values.pop(k, None)

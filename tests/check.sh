@@ -2,6 +2,7 @@
 # check.sh - the whole test suite from a clean checkout, as CI runs it (Debian 12, root).
 #
 #   1. default build (strong warnings, -Werror): every test
+#   1b. foodxchange: the PAM-level files about the wire again, in the FoodXchange dialect
 #   2. ASan + UBSan build: every test (real sshd/sudo skipped: they cannot load an ASan module)
 #   3. valgrind (--leak-check=full, --error-exitcode): unit and PAM-level tests, default build
 #   4. fuzz smoke: each libFuzzer target for a few seconds (clang build; `make fuzz` runs long)
@@ -9,10 +10,10 @@
 #      log a user in through the installed stack (tests/deb_install.sh)
 #
 # Prints one line per pass, and last "N passed, N failed, N skipped" summed over all passes.
-# Exits non-zero when anything failed. ALZ_PASSES="default asan valgrind fuzz" picks passes.
+# Exits non-zero when anything failed. ALZ_PASSES="default foodxchange asan valgrind fuzz package" picks passes.
 set -u
 cd "$(dirname "$0")/.."
-PASSES=${ALZ_PASSES:-default asan valgrind fuzz package}
+PASSES=${ALZ_PASSES:-default foodxchange asan valgrind fuzz package}
 JOBS=$(nproc)
 PASS=0 FAIL=0 SKIP=0
 
@@ -92,6 +93,8 @@ for pass in $PASSES; do
     case $pass in
     default)
         build build default && suite default build ;;
+    foodxchange)
+        build build default && suite foodxchange build -- check-fx ;;
     asan)
         build build-asan asan --enable-asan --enable-ubsan &&
             suite "asan+ubsan" build-asan ALZ_SANITIZED=1 \

@@ -136,7 +136,7 @@ full_record(struct alz_record *r, const char *user)
 	memset(r, 0, sizeof(*r));
 	r->local_user = xstrdup(user);
 	r->api_user = xstrdup("alice@example.com");
-	r->user_type = ALZ_UT_ACCOUNT;
+	snprintf(r->user_type, sizeof(r->user_type), "%s", "ACCOUNT_USER");
 	r->user_id = xstrdup("5f1c9a0b");
 	r->partition_id = xstrdup("P-17");
 	r->partition_name = xstrdup("Acme \"Telecom\" \\ caf\xc3\xa9 / \xe6\x9d\xb1\xe4\xba\xac");
@@ -164,7 +164,7 @@ same_record(const struct alz_record *a, const struct alz_record *b)
 	size_t i;
 
 	if (!same_str(a->local_user, b->local_user) || !same_str(a->api_user, b->api_user) ||
-	    a->user_type != b->user_type || !same_str(a->user_id, b->user_id) ||
+	    strcmp(a->user_type, b->user_type) != 0 || !same_str(a->user_id, b->user_id) ||
 	    !same_str(a->partition_id, b->partition_id) ||
 	    !same_str(a->partition_name, b->partition_name) || a->api_2fa != b->api_2fa ||
 	    a->online_at != b->online_at || a->auth_at != b->auth_at ||
@@ -199,7 +199,7 @@ test_record_roundtrip(void)
 	ok_rc(rc, ALZ_OK, "record: full record parsed back");
 	ok_str(b.local_user, "alice", "record: localUser round-trips");
 	ok_str(b.api_user, a.api_user, "record: apiUser round-trips");
-	ok_int(b.user_type, ALZ_UT_ACCOUNT, "record: userType round-trips");
+	ok_str(b.user_type, "ACCOUNT_USER", "record: userType round-trips");
 	ok_str(b.user_id, a.user_id, "record: userId round-trips");
 	ok_str(b.partition_id, a.partition_id, "record: partitionId round-trips");
 	ok_str(b.partition_name, a.partition_name,
@@ -239,8 +239,9 @@ test_record_roundtrip(void)
 		rc = alz_record_from_json(json, strlen(json), &b);
 	tap_ok(rc == ALZ_OK && same_record(&m, &b) && b.user_id == NULL && b.verifier == NULL &&
 	       b.partition_name == NULL && !b.api_2fa && b.ntokens == 0 && b.refused_at == 0 &&
-	       strstr(json, "refused") == NULL,
-	       "record: minimal record (no optional members, no tokens) round-trips");
+	       strstr(json, "refused") == NULL && b.user_type[0] == '\0' &&
+	       strstr(json, "\"userType\":\"\"") != NULL,
+	       "record: minimal record (no optional members, no tokens, no type) round-trips");
 	alz_record_free(&b);
 	alz_record_free(&m);
 	alz_secret_free(json);
@@ -256,6 +257,9 @@ test_record_roundtrip(void)
 #define T1 TOK("", "t", "1700003600")
 #define NOTOKS "\"tokens\":[]}"
 #define VALID V1 HEAD MID NOTOKS
+/* HEAD with another userType */
+#define HEADT(t) "\"localUser\":\"alice\",\"apiUser\":\"alice@example.com\",\"userType\":" t ","
+#define T64 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@."
 
 struct json_case {
 	const char *name;
@@ -272,6 +276,19 @@ static const struct json_case json_cases[] = {
 	{ "session id of 32 characters", V1 HEAD MID "\"tokens\":["
 	  TOK("0123456789abcdef0123456789abcdef", "t", "1") "]}", true },
 	{ "whitespace around the document", " \n" VALID "\n ", true },
+	{ "a free-form type (a FoodXchange role)", V1 HEADT("\"supplier\"") MID NOTOKS, true },
+	{ "a type of every allowed character", V1 HEADT("\"a-Z_0.9:x@y\"") MID NOTOKS, true },
+	{ "a type of 64 bytes", V1 HEADT("\"" T64 "\"") MID NOTOKS, true },
+	{ "no type (\"\": failures only)", V1 HEADT("\"\"") MID NOTOKS, true },
+	{ "UNKNOWN (no type, as older records wrote it)", V1 HEADT("\"UNKNOWN\"") MID NOTOKS, true },
+	{ "a type with a space", V1 HEADT("\"MANAGEMENT USER\"") MID NOTOKS, false },
+	{ "a type with a comma", V1 HEADT("\"a,b\"") MID NOTOKS, false },
+	{ "a type with a slash", V1 HEADT("\"a/b\"") MID NOTOKS, false },
+	{ "a type with non-ASCII", V1 HEADT("\"caf\xc3\xa9\"") MID NOTOKS, false },
+	{ "a type of 65 bytes", V1 HEADT("\"" T64 "x\"") MID NOTOKS, false },
+	{ "a type that is a number", V1 HEADT("7") MID NOTOKS, false },
+	{ "a type that is null", V1 HEADT("null") MID NOTOKS, false },
+	{ "userType missing", V1 "\"localUser\":\"alice\",\"apiUser\":\"a\"," MID NOTOKS, false },
 
 	{ "version 2", "{\"version\":2," HEAD MID NOTOKS, false },
 	{ "version 0", "{\"version\":0," HEAD MID NOTOKS, false },
@@ -390,6 +407,26 @@ test_record_refusals(void)
 			tap_ok(is_zeroed(&r), "record refused and zeroed: %s", t->name);
 		if (rc == ALZ_OK)
 			alz_record_free(&r);
+	}
+
+	/* the type as read: verbatim, or "" for none */
+	{
+		static const struct {
+			const char *json, *want;
+		} types[] = {
+			{ V1 HEADT("\"supplier\"") MID NOTOKS, "supplier" },
+			{ V1 HEADT("\"" T64 "\"") MID NOTOKS, T64 },
+			{ V1 HEADT("\"\"") MID NOTOKS, "" },
+			{ V1 HEADT("\"UNKNOWN\"") MID NOTOKS, "" },
+		};
+
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			if (ok_rc(alz_record_from_json(types[i].json, strlen(types[i].json), &r), ALZ_OK,
+				  "record type %zu: read", i)) {
+				ok_str(r.user_type, types[i].want, "record type %zu: as the record says", i);
+				alz_record_free(&r);
+			}
+		}
 	}
 
 	/* ALZ_MAX_TOKENS tokens are read, one more is not */
@@ -549,7 +586,7 @@ test_record_login(void)
 	char tok[] = "new-token", uname[] = "api-alice", uid[] = "u-1", pid[] = "p-1",
 	     pname[] = "Partition";
 	struct alz_login login = {
-		.token = tok, .expires_in = 3600, .user_type = ALZ_UT_MANAGEMENT,
+		.token = tok, .expires_in = 3600, .user_type = "MANAGEMENT_USER",
 		.user_name = uname, .name_from_reply = true, .user_id = uid,
 		.partition_id = pid, .partition_name = pname,
 	};
@@ -567,7 +604,7 @@ test_record_login(void)
 	tap_ok(alz_record_take_login(&r, "alice", &login, 1000, &ev) == ALZ_OK && ev.n == 0 &&
 	       same_str(r.local_user, "alice") && same_str(r.api_user, "api-alice") &&
 	       same_str(r.user_id, "u-1") && same_str(r.partition_id, "p-1") &&
-	       same_str(r.partition_name, "Partition") && r.user_type == ALZ_UT_MANAGEMENT &&
+	       same_str(r.partition_name, "Partition") && strcmp(r.user_type, "MANAGEMENT_USER") == 0 &&
 	       r.online_at == 1000 && r.auth_at == 1000 && r.offline_failures == 0 &&
 	       r.offline_fail_at == 0, "take_login: facts copied, offline failures reset");
 	tap_ok(r.ntokens == 1 && same_str(r.tokens[0].token, "new-token") &&
@@ -764,7 +801,7 @@ test_record_refresh(void)
 	char tok[] = "new-token", rtok[] = "new-refresh", uname[] = "api-alice";
 	struct alz_login login = {
 		.token = tok, .refresh_token = rtok, .expires_in = 3600,
-		.user_type = ALZ_UT_MANAGEMENT, .user_name = uname, .name_from_reply = true,
+		.user_type = "MANAGEMENT_USER", .user_name = uname, .name_from_reply = true,
 	};
 	static const struct alz_token zero_tok;
 	const time_t now = 100000;

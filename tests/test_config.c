@@ -434,6 +434,198 @@ test_scope(void)
 	alz_config_free(&cfg);
 }
 
+/* a type name of 64 bytes, the rule's most */
+#define T64 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@."
+
+/* The one rule for a type name. */
+static void
+test_type_rule(void)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} names[] = {
+		{ "MANAGEMENT_USER", true }, { "supplier", true }, { "a-Z_0.9:x@y", true },
+		{ "x", true }, { T64, true }, { "", false }, { T64 "x", false },
+		{ "MANAGEMENT USER", false }, { "a,b", false }, { "a=b", false }, { "a/b", false },
+		{ "a\"b", false }, { "a\tb", false }, { "caf\xc3\xa9", false }, { "a\nb", false },
+		{ "a%b", false }, { "a*", false },
+	};
+	char buf[ALZ_MAX_TYPE + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		tap_ok(alz_user_type_ok(names[i].name) == names[i].ok, "type rule: \"%s\" %s",
+		       names[i].name, names[i].ok ? "passes" : "fails");
+		memset(buf, 'z', sizeof(buf));
+		tap_ok(alz_user_type_copy(buf, names[i].name) == names[i].ok &&
+		       strcmp(buf, names[i].ok ? names[i].name : "") == 0,
+		       "type copy: \"%s\" %s", names[i].name, names[i].ok ? "copied" : "is \"\"");
+	}
+	ok_str(alz_user_type_show(""), "-", "an unknown type shows as -");
+}
+
+/* allowed_user_types and local_totp_user_types: any names, all, none; matched exactly. */
+static void
+test_type_lists(void)
+{
+	struct alz_config cfg;
+	char many[40 * 8 + 100];
+	int i, n;
+
+	ok_rc(load_text(&cfg, BASE, 0600), ALZ_OK, "types: defaults");
+	tap_ok(alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USER") &&
+	       alz_type_list_has(&cfg.allowed_types, "ACCOUNT_USER") &&
+	       !alz_type_list_has(&cfg.allowed_types, "END_USER") &&
+	       !alz_type_list_has(&cfg.allowed_types, "management_user") &&
+	       !alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USE") &&
+	       !alz_type_list_has(&cfg.allowed_types, ""),
+	       "default allowed_user_types: MANAGEMENT_USER and ACCOUNT_USER, exactly");
+	tap_ok(!cfg.local_totp_types.all && cfg.local_totp_types.names == NULL &&
+	       !alz_type_list_has(&cfg.local_totp_types, "MANAGEMENT_USER"),
+	       "default local_totp_user_types: none");
+	alz_config_free(&cfg);
+
+	ok_rc(load_text(&cfg, BASE "allowed_user_types = supplier, buyer:eu@x\n"
+			"local_totp_user_types = admin\n", 0600), ALZ_OK, "types: free-form names");
+	tap_ok(alz_type_list_has(&cfg.allowed_types, "supplier") &&
+	       alz_type_list_has(&cfg.allowed_types, "buyer:eu@x") &&
+	       !alz_type_list_has(&cfg.allowed_types, "Supplier") &&
+	       !alz_type_list_has(&cfg.allowed_types, "buyer") &&
+	       !alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USER"),
+	       "allowed_user_types = supplier, buyer:eu@x: those two, exactly");
+	tap_ok(alz_type_list_has(&cfg.local_totp_types, "admin") &&
+	       !alz_type_list_has(&cfg.local_totp_types, "supplier"),
+	       "local_totp_user_types = admin: admin only");
+	alz_config_free(&cfg);
+
+	ok_rc(load_text(&cfg, BASE "allowed_user_types = all\nlocal_totp_user_types = all\n", 0600),
+	      ALZ_OK, "types: all");
+	tap_ok(alz_type_list_has(&cfg.allowed_types, "anything.at:all") &&
+	       alz_type_list_has(&cfg.local_totp_types, "END_USER") &&
+	       !alz_type_list_has(&cfg.allowed_types, "") &&
+	       !alz_type_list_has(&cfg.allowed_types, "MANAGEMENT USER"),
+	       "all: every type the rule passes, never the unknown one");
+	alz_config_free(&cfg);
+
+	ok_rc(load_text(&cfg, BASE "allowed_user_types = none\n", 0600), ALZ_OK, "types: none");
+	tap_ok(!alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USER") &&
+	       !alz_type_list_has(&cfg.allowed_types, "none") &&
+	       !alz_type_list_has(&cfg.allowed_types, "all"),
+	       "none: no type at all, not one named none");
+	alz_config_free(&cfg);
+	ok_rc(load_text(&cfg, BASE "allowed_user_types =\n", 0600), ALZ_OK, "types: empty");
+	tap_ok(!alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USER"), "empty: none");
+	alz_config_free(&cfg);
+
+	expect_bad("type with a bad character", BASE "allowed_user_types = supplier, a!b\n", 2,
+		   "allowed_user_types");
+	expect_bad("type of 65 bytes", BASE "allowed_user_types = " T64 "x\n", 2, "allowed_user_types");
+	expect_bad("type with non-ASCII", BASE "local_totp_user_types = caf\xc3\xa9\n", 2,
+		   "local_totp_user_types");
+	expect_bad("all inside a list", BASE "allowed_user_types = all, supplier\n", 2,
+		   "allowed_user_types");
+	expect_bad("none inside a list", BASE "allowed_user_types = supplier none\n", 2,
+		   "allowed_user_types");
+	expect_bad("allowed_user_types twice", BASE "allowed_user_types = a\nallowed_user_types = b\n",
+		   3, "allowed_user_types");
+	expect_ok("type of 64 bytes", BASE "allowed_user_types = " T64 "\n");
+	for (n = 32; n <= 33; n++) {
+		snprintf(many, sizeof(many), BASE "allowed_user_types = ");
+		for (i = 0; i < n; i++)
+			snprintf(many + strlen(many), sizeof(many) - strlen(many), "%st%d", i ? "," : "", i);
+		strcat(many, "\n");
+		if (n == 32)
+			expect_ok("32 types", many);
+		else
+			expect_bad("33 types", many, 2, "allowed_user_types");
+	}
+
+	alz_config_init(&cfg);
+	logbuf[0] = '\0';
+	tap_ok(alz_config_set(&cfg, "allowed_user_types", "supplier", "module argument", 0, &lg) ==
+	       ALZ_OK && alz_type_list_has(&cfg.allowed_types, "supplier") &&
+	       !alz_type_list_has(&cfg.allowed_types, "MANAGEMENT_USER"),
+	       "allowed_user_types=supplier as a module argument replaces the default");
+	alz_config_free(&cfg);
+}
+
+/* groups.TYPE = ...: one key per type, the old keys as aliases. */
+static void
+test_group_map(void)
+{
+	struct alz_config cfg;
+	char text[40 * 40 + 100];
+	int i;
+
+	ok_rc(load_text(&cfg, BASE "groups.supplier = alz-staff\n"
+			"groups.admin:eu@x = sudo, adm\n"
+			"groups_management_user = wheel\n"
+			"groups.ACCOUNT_USER = staff\n"
+			"groups_end_user = users\n"
+			"groups.buyer =\n", 0600), ALZ_OK, "group map: several keys");
+	ok_str(alz_config_groups(&cfg, "supplier"), "alz-staff", "groups.supplier");
+	ok_str(alz_config_groups(&cfg, "admin:eu@x"), "sudo, adm", "groups.admin:eu@x");
+	ok_str(alz_config_groups(&cfg, "MANAGEMENT_USER"), "wheel",
+	       "groups_management_user is groups.MANAGEMENT_USER");
+	ok_str(alz_config_groups(&cfg, "ACCOUNT_USER"), "staff", "groups.ACCOUNT_USER");
+	ok_str(alz_config_groups(&cfg, "END_USER"), "users", "groups_end_user is groups.END_USER");
+	ok_str(alz_config_groups(&cfg, "buyer"), NULL, "groups.buyer empty: no group");
+	ok_str(alz_config_groups(&cfg, "Supplier"), NULL, "the map is matched exactly");
+	ok_str(alz_config_groups(&cfg, "nobody-mapped"), NULL, "a type nobody mapped: no group");
+	ok_str(alz_config_groups(&cfg, ""), NULL, "the unknown type: no group");
+	alz_config_free(&cfg);
+
+	expect_bad("groups.TYPE twice", BASE "groups.admin = a\ngroups.admin = b\n", 3, "groups.admin");
+	expect_bad("an alias, then its groups.TYPE", BASE "groups_management_user = a\n"
+		   "groups.MANAGEMENT_USER = b\n", 3, "groups.MANAGEMENT_USER");
+	expect_bad("groups.TYPE, then its alias", BASE "groups.END_USER = a\ngroups_end_user = b\n", 3,
+		   "groups_end_user");
+	expect_bad("an alias twice", BASE "groups_account_user = a\ngroups_account_user = b\n", 3,
+		   "groups_account_user");
+	expect_bad("groups.TYPE twice, the first empty", BASE "groups.admin =\ngroups.admin = b\n", 3,
+		   "groups.admin");
+	expect_ok("groups.X and groups.x are two keys", BASE "groups.admin = a\ngroups.ADMIN = b\n");
+	expect_bad("a bad type in the key", BASE "groups.a!b = sudo\n", 2, "groups.a!b");
+	expect_bad("no type in the key", BASE "groups. = sudo\n", 2, "groups.");
+	expect_bad("a type of 65 bytes in the key", BASE "groups." T64 "x = sudo\n", 2,
+		   "groups." T64 "x");
+	expect_ok("a type of 64 bytes in the key", BASE "groups." T64 " = sudo\n");
+	expect_bad("a bad group name", BASE "groups.admin = sudo, -x\n", 2, "groups.admin");
+	expect_bad("a group name of 33 characters", BASE "groups.admin = "
+		   "ggggggggggggggggggggggggggggggggg\n", 2, "groups.admin");
+	expect_bad("groups_ without a dot is no key", BASE "groups_admin = sudo\n", 2, "groups_admin");
+
+	/* at most 32 groups.TYPE keys: the 33rd is refused where it stands */
+	snprintf(text, sizeof(text), "%s", BASE);
+	for (i = 0; i < 32; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "groups.t%d = sudo\n", i);
+	expect_ok("32 groups.TYPE keys", text);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "groups.t32 = sudo\n");
+	expect_bad("33 groups.TYPE keys", text, 34, "groups.t32");
+	/* an alias is one of them, too */
+	text[strlen(text) - strlen("groups.t32 = sudo\n")] = '\0';
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "groups_end_user = sudo\n");
+	expect_bad("32 groups.TYPE keys and an alias", text, 34, "groups_end_user");
+
+	/* module arguments go through the same setter and override the file */
+	ok_rc(load_text(&cfg, BASE "groups.admin = wheel\n", 0600), ALZ_OK, "group map: file");
+	logbuf[0] = '\0';
+	tap_ok(alz_config_set(&cfg, "groups.admin", "sudo,adm", "module argument", 0, &lg) == ALZ_OK &&
+	       alz_config_set(&cfg, "groups.supplier", "alz-staff", "module argument", 0, &lg) == ALZ_OK &&
+	       alz_config_set(&cfg, "groups_management_user", "ops", "module argument", 0, &lg) == ALZ_OK,
+	       "groups.TYPE as module arguments: accepted");
+	ok_str(alz_config_groups(&cfg, "admin"), "sudo,adm", "a module argument overrides the file's groups.admin");
+	ok_str(alz_config_groups(&cfg, "supplier"), "alz-staff", "a module argument adds groups.supplier");
+	ok_str(alz_config_groups(&cfg, "MANAGEMENT_USER"), "ops", "an alias as a module argument");
+	tap_ok(alz_config_set(&cfg, "groups.admin", "", "module argument", 0, &lg) == ALZ_OK &&
+	       alz_config_groups(&cfg, "admin") == NULL, "groups.admin= as a module argument: no group");
+	if (ok_rc(alz_config_set(&cfg, "groups.a b", "sudo", "module argument", 0, &lg), ALZ_ERR_CONFIG,
+		  "a bad type in a module argument's key: refused"))
+		ok_has(logbuf, "module argument: key 'groups.a b'", "the log names the argument's key");
+	alz_config_free(&cfg);
+}
+
 static void
 test_setter(void)
 {
@@ -463,6 +655,9 @@ main(void)
 	test_permissions();
 	test_scope();
 	test_setter();
+	test_type_rule();
+	test_type_lists();
+	test_group_map();
 	unlink(path);
 	rmdir(dir);
 	return tap_done();

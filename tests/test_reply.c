@@ -14,6 +14,9 @@
 	"\"userId\":\"u1\",\"partitionId\":\"p1\",\"partitionName\":\"Your Company\"," \
 	"\"userType\":\"MANAGEMENT_USER\",\"userName\":\"alice\"" extra "}"
 
+/* a user type of 64 bytes, the rule's most */
+#define T64 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@."
+
 struct reply_case {
 	const char *name;
 	long status;
@@ -49,8 +52,36 @@ static const struct reply_case cases[] = {
 	  "{\"authToken\":\"t\",\"expiresIn\":1.5,\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
 	{ "200 expiresIn string", 200,
 	  "{\"authToken\":\"t\",\"expiresIn\":\"3600\",\"userType\":\"END_USER\"}", ALZ_ERR_BAD_REPLY },
-	{ "200 unknown userType", 200, "{\"authToken\":\"t\",\"userType\":\"SUPER_USER\"}", ALZ_ERR_BAD_REPLY },
-	{ "200 lower-case userType", 200, "{\"authToken\":\"t\",\"userType\":\"management_user\"}",
+	/* a type is the API's string: any name of the rule is read, the policy judges it */
+	{ "200 a type the module never heard of", 200, "{\"authToken\":\"t\",\"userType\":\"SUPER_USER\"}",
+	  ALZ_OK },
+	{ "200 a free-form role (FoodXchange)", 200, "{\"authToken\":\"t\",\"userType\":\"supplier\"}",
+	  ALZ_OK },
+	{ "200 lower-case userType is another type", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"management_user\"}", ALZ_OK },
+	{ "200 userType of every allowed character", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"a-Z_0.9:x@y\"}", ALZ_OK },
+	{ "200 userType of 64 bytes", 200, "{\"authToken\":\"t\",\"userType\":\"" T64 "\"}", ALZ_OK },
+	{ "200 userType of 65 bytes", 200, "{\"authToken\":\"t\",\"userType\":\"" T64 "x\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 userType with a space", 200, "{\"authToken\":\"t\",\"userType\":\"MANAGEMENT USER\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 userType with a comma", 200, "{\"authToken\":\"t\",\"userType\":\"MANAGEMENT_USER,x\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 userType with a newline", 200, "{\"authToken\":\"t\",\"userType\":\"END_USER\\n\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 userType with '='", 200, "{\"authToken\":\"t\",\"userType\":\"a=b\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 userType non-ASCII", 200, "{\"authToken\":\"t\",\"userType\":\"caf\xc3\xa9\"}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 userType with an escaped NUL", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"END_USER\\u0000x\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 userType empty", 200, "{\"authToken\":\"t\",\"userType\":\"\"}", ALZ_ERR_BAD_REPLY },
+	{ "200 userType null", 200, "{\"authToken\":\"t\",\"userType\":null}", ALZ_ERR_BAD_REPLY },
+	{ "200 userType a number", 200, "{\"authToken\":\"t\",\"userType\":1}", ALZ_ERR_BAD_REPLY },
+	{ "200 userType an array", 200, "{\"authToken\":\"t\",\"userType\":[\"END_USER\"]}",
+	  ALZ_ERR_BAD_REPLY },
+	{ "200 duplicate userType", 200,
+	  "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"userType\":\"MANAGEMENT_USER\"}",
 	  ALZ_ERR_BAD_REPLY },
 	{ "200 missing userType", 200, "{\"authToken\":\"t\"}", ALZ_ERR_BAD_REPLY },
 	{ "200 for another userName", 200,
@@ -136,7 +167,7 @@ test_details(const struct alz_config *cfg)
 		  "login facts read: accepted")) {
 		ok_str(login.token, "eyJ.abc.def", "login facts read: authToken");
 		ok_int(login.expires_in, 3600, "login facts read: expiresIn");
-		ok_int(login.user_type, ALZ_UT_MANAGEMENT, "login facts read: userType");
+		ok_str(login.user_type, "MANAGEMENT_USER", "login facts read: userType");
 		ok_str(login.user_id, "u1", "login facts read: userId");
 		ok_str(login.partition_id, "p1", "login facts read: partitionId");
 		ok_str(login.partition_name, "Your Company", "login facts read: partitionName");
@@ -151,8 +182,19 @@ test_details(const struct alz_config *cfg)
 		ok_int(login.expires_in, 3600, "absent expiresIn defaults to 3600");
 		ok_str(login.user_name, "bob", "absent userName defaults to ours");
 		ok_int(login.name_from_reply, 0, "absent userName: marked as not from the reply");
-		ok_int(login.user_type, ALZ_UT_ACCOUNT, "userType read");
+		ok_str(login.user_type, "ACCOUNT_USER", "userType read");
 	}
+	alz_login_free(&login);
+
+	b = "{\"authToken\":\"t\",\"userType\":\"supplier\"}";
+	if (ok_rc(alz_reply_login(cfg, 200, b, strlen(b), "bob", &login, &err), ALZ_OK,
+		  "a free-form role: accepted"))
+		ok_str(login.user_type, "supplier", "a free-form role: read as the API spells it");
+	alz_login_free(&login);
+	b = "{\"authToken\":\"t\",\"userType\":\"" T64 "\"}";
+	if (ok_rc(alz_reply_login(cfg, 200, b, strlen(b), "bob", &login, &err), ALZ_OK,
+		  "a type of 64 bytes: accepted"))
+		ok_str(login.user_type, T64, "a type of 64 bytes: read whole");
 	alz_login_free(&login);
 
 	b = "{\"errorCode\":\"2FA_REQUIRED\",\"sessionId\":\"4f1c\"}";

@@ -112,6 +112,25 @@ check_list(const char *list, bool groups)
 	FUZZ_CHECK(n >= 1 && n <= 32);
 }
 
+/* all, none (NULL), or names of the rule, at most 32, never all or none among them */
+static void
+check_types(const struct alz_type_list *l)
+{
+	char name[ALZ_MAX_LIST_ITEM];
+	const char *p = l->names;
+	unsigned n = 0;
+
+	FUZZ_CHECK(!l->all || l->names == NULL);
+	if (l->names == NULL)
+		return;
+	while (alz_list_next(&p, name, sizeof(name))) {
+		FUZZ_CHECK(alz_user_type_ok(name) && strcmp(name, "all") != 0 && strcmp(name, "none") != 0);
+		FUZZ_CHECK(alz_type_list_has(l, name));
+		n++;
+	}
+	FUZZ_CHECK(*p == '\0' && n >= 1 && n <= 32);
+}
+
 static void
 check_config(const struct alz_config *cfg)
 {
@@ -138,8 +157,8 @@ check_config(const struct alz_config *cfg)
 	FUZZ_CHECK(cfg->throttle_failures <= 100);
 	FUZZ_CHECK(cfg->totp_tries >= 1 && cfg->totp_tries <= 10);
 	FUZZ_CHECK(cfg->code_digits >= 6 && cfg->code_digits <= 8);
-	FUZZ_CHECK((cfg->allowed_types & ~ALZ_TYPES_ALL) == 0);
-	FUZZ_CHECK((cfg->local_totp_types & ~ALZ_TYPES_ALL) == 0);
+	check_types(&cfg->allowed_types);
+	check_types(&cfg->local_totp_types);
 	FUZZ_CHECK(cfg->env_prefix != NULL && cfg->env_prefix[0] != '\0');
 	FUZZ_CHECK(cfg->totp_prompt != NULL && fuzz_no_control(cfg->totp_prompt));
 	check_list(cfg->allowed_partitions, false);
@@ -147,14 +166,35 @@ check_config(const struct alz_config *cfg)
 	check_list(cfg->alianza_group, true);
 	FUZZ_CHECK(!cfg->alianza_uids.set || (cfg->alianza_uids.lo <= cfg->alianza_uids.hi &&
 					       cfg->alianza_uids.hi <= 4294967294UL));
-	for (i = ALZ_UT_MANAGEMENT; i <= ALZ_UT_END; i++)
-		check_list(cfg->groups[i], true);
-	for (i = 0; i < ALZ_PATH_COUNT; i++)
-		FUZZ_CHECK(cfg->paths[i] != NULL && cfg->paths[i][0] == '/' &&
-			   fuzz_visible(cfg->paths[i]));
+	FUZZ_CHECK(cfg->ntype_groups <= ALZ_MAX_TYPE_GROUPS);
+	for (i = 0; i < cfg->ntype_groups; i++) {
+		FUZZ_CHECK(alz_user_type_ok(cfg->type_groups[i].type));
+		/* one entry per type: the map is matched exactly, a second would be dead */
+		FUZZ_CHECK(alz_config_groups(cfg, cfg->type_groups[i].type) == cfg->type_groups[i].groups);
+		check_list(cfg->type_groups[i].groups, true);
+	}
+	/* a path is absent (the dialect has no such call) or absolute; log-in always exists */
+	FUZZ_CHECK(cfg->dialect < ALZ_DIALECT_COUNT);
+	FUZZ_CHECK(cfg->paths[ALZ_P_AUTHORIZE] != NULL);
+	for (i = 0; i < ALZ_PATH_COUNT; i++) {
+		FUZZ_CHECK(cfg->paths[i] == NULL || (cfg->paths[i][0] == '/' &&
+			   fuzz_visible(cfg->paths[i]) && strpbrk(cfg->paths[i], "?#") == NULL));
+		FUZZ_CHECK(cfg->methods[i] != NULL && fuzz_visible(cfg->methods[i]));
+	}
+	FUZZ_CHECK(!cfg->jwt_login || cfg->paths[ALZ_P_JWT] != NULL);
 	for (i = 0; i < ALZ_FIELD_COUNT; i++)
 		FUZZ_CHECK(cfg->fields[i] != NULL && cfg->fields[i][0] != '\0' &&
 			   fuzz_visible(cfg->fields[i]) && strpbrk(cfg->fields[i], "\"\\:") == NULL);
+	/* reply pointers: absent, or each one a pointer; the token always has one */
+	FUZZ_CHECK(cfg->replies[ALZ_R_TOKEN] != NULL);
+	for (i = 0; i < ALZ_REPLY_AT_COUNT; i++)
+		FUZZ_CHECK(cfg->replies[i] == NULL || (cfg->replies[i][0] == '/' &&
+			   fuzz_no_control(cfg->replies[i]) && strchr(cfg->replies[i], ',') == NULL));
+	/* the token header: one %t, no line break to smuggle a second header */
+	FUZZ_CHECK(cfg->token_header != NULL && strchr(cfg->token_header, ':') != NULL &&
+		   fuzz_no_control(cfg->token_header));
+	FUZZ_CHECK(strstr(cfg->token_header, "%t") != NULL &&
+		   strstr(strstr(cfg->token_header, "%t") + 2, "%t") == NULL);
 }
 
 int

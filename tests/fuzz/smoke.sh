@@ -20,8 +20,10 @@ mkdir -p "$arts" "$logs" "$build/fuzz-corpus" || exit 2
 
 n=0
 failed=0
-# target  -max_len (bytes: a little over the parser's own cap)  dictionary
-for spec in "reply 70000 json.dict" "config 70000 config.dict" "record 100000 json.dict"; do
+# target  -max_len (bytes: a little over the parser's own cap; jptr: a pointer and a reply
+# shape, the walker has no cap of its own to pass)  dictionary
+for spec in "reply 70000 json.dict" "config 70000 config.dict" "record 100000 json.dict" \
+    "jptr 4096 jptr.dict"; do
     # shellcheck disable=SC2086
     set -- $spec
     name=fuzz_$1 maxlen=$2 dict=$src/$3
