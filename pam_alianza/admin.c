@@ -69,7 +69,7 @@ usage(FILE *f)
 		"                      print the verdict, user type, partition, groups, environment\n"
 		"  cache list          users with a cache record\n"
 		"  cache show USER     one record (never the token)\n"
-		"  cache purge [USER]  delete one record, or all\n"
+		"  cache purge [USER]  delete one record, or all, and log out every token it held\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...,\n"
 		"groups.supplier=sudo,adm).\n"
 		"--conf, --set, login and cache need a real uid of root (not a setuid one);\n"
@@ -592,33 +592,124 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 	printf("last online login: %s\n", when);
 	fmt_time(r.auth_at, when, sizeof(when));
 	printf("last login of any kind: %s\n", when);
+	fmt_time(r.checked_at, when, sizeof(when));
+	printf("last who-am-I (account_online_check): %s\n", when);
 	printf("password verifier: %s\n", r.verifier != NULL ? "kept (a window is on)" : "none");
 	printf("offline failures: %ld\nrecent wrong passwords (throttle): %zu\n", r.offline_failures,
 	       r.nfail);
 	fmt_time(refused, when, sizeof(when));
-	printf("refused by the API (403): %s%s\n", when, refused == 0 ? "" :
-	       why == ALZ_ERR_LOCKED ? " (locked)" : " (forbidden)");
+	/* a log-in's 403, or a who-am-I's 401/403 (account_online_check) */
+	if (refused != 0)
+		printf("refused by the API: %s (%s)\n", when, alz_record_refusal_name(why));
+	else
+		printf("refused by the API: %s\n", when);
 	for (i = 0; i < r.ntokens; i++) {
-		/* never the token itself */
+		char until[32];
+
+		/* never the token itself, nor its refresh token */
 		fmt_time(r.tokens[i].expires_at, when, sizeof(when));
-		printf("token %zu: expires %s, %s\n", i + 1, when,
-		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed");
+		fmt_time(r.tokens[i].refresh != NULL ? r.tokens[i].issued_at + ALZ_REFRESH_LIFETIME : 0,
+			 until, sizeof(until));
+		printf("token %zu: expires %s, %s%s%s\n", i + 1, when,
+		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed",
+		       r.tokens[i].refresh != NULL ? ", refresh token until " : "",
+		       r.tokens[i].refresh != NULL ? until : "");
 	}
 	alz_record_free(&r);
 	return EX_OK;
 }
 
+/* What a purge did with the tokens it dropped. */
+struct purge {
+	const struct alz_cache *cache;
+	struct alz_http *http;	/* NULL: the API cannot be reached (base_url unset) */
+	size_t users, dropped, ended, dead, failed;
+	bool bad;		/* a record that could not be removed */
+};
+
+/* Every token a purge drops is ended at the API first (refreshed if it expired). */
+static void
+end_dropped(struct purge *p, const char *user, struct alz_evicted *ev)
+{
+	struct alz_end e;
+	char what[96], name[80];
+	time_t now = time(NULL);
+	size_t i;
+
+	alz_text_copy_safe(name, sizeof(name), user, ALZ_TEXT_VISIBLE);
+	for (i = 0; i < ev->n; i++) {
+		const struct alz_token *t = &ev->tokens[i];
+
+		p->dropped++;
+		if (p->http == NULL) {
+			p->failed++;
+			continue;
+		}
+		alz_api_end_token(p->http, t->token, alz_token_refresh_alive(t, now) ? t->refresh : NULL,
+				  alz_token_expired(t, now), &e);
+		alz_end_describe(&e, what, sizeof(what));
+		if (e.rc == ALZ_OK) {
+			p->ended++;
+		} else if (!alz_end_may_live(&e)) {
+			/* the API refused it (or its refresh token): nothing of it is usable there */
+			p->dead++;
+			printf("note: %s token %zu was dead at the API already: %s\n", name, i + 1, what);
+		} else {
+			p->failed++;
+			printf("warning: %s token %zu not ended at the API: %s\n", name, i + 1, what);
+		}
+	}
+	alz_evicted_free(ev);
+}
+
 static void
 purge_one(void *ctx, const char *user)
 {
-	const struct alz_cache *c = ctx;
+	struct purge *p = ctx;
+	struct alz_evicted ev;
+	char name[80];
 
-	if (alz_cache_remove(c, user) == ALZ_OK)
-		printf("purged %s\n", user);
+	alz_text_copy_safe(name, sizeof(name), user, ALZ_TEXT_VISIBLE);
+	if (alz_cache_remove(p->cache, user, &ev) != ALZ_OK) {
+		printf("no record for %s (or it could not be removed)\n", name);
+		p->bad = true;
+		return;
+	}
+	printf("purged %s (%zu token(s))\n", name, ev.n);
+	p->users++;
+	end_dropped(p, user, &ev);
 }
 
 static int
-cmd_cache(const struct alz_config *cfg, int argc, char **argv)
+cmd_purge(const struct alz_cache *cache, bool configured, const char *user)
+{
+	struct alz_http http;
+	struct purge p;
+	enum alz_rc rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&http, 0, sizeof(http));
+	p.cache = cache;
+	rc = configured ? alz_http_init(&http, cache->cfg, &lg) : ALZ_NOT_CONFIGURED;
+	if (rc == ALZ_OK)
+		p.http = &http;
+	else
+		printf("warning: the API cannot be asked (%s): tokens are dropped without a logout\n",
+		       alz_strerror(rc));
+	if (user != NULL)
+		purge_one(&p, user);
+	else if (alz_cache_each(cache, purge_one, &p) != ALZ_OK)
+		p.bad = true;
+	/* a token dropped but alive at the API could still be used: say how many */
+	printf("tokens: %zu dropped, %zu logged out at the API, %zu dead there already, %zu failed%s\n",
+	       p.dropped, p.ended, p.dead, p.failed,
+	       p.failed > 0 ? " (those may stay valid at the API until they expire)" : "");
+	alz_http_cleanup(&http);
+	return p.bad || p.failed > 0 ? EX_PROBLEM : EX_OK;
+}
+
+static int
+cmd_cache(const struct alz_config *cfg, bool configured, int argc, char **argv)
 {
 	struct alz_cache cache;
 
@@ -631,16 +722,10 @@ cmd_cache(const struct alz_config *cfg, int argc, char **argv)
 		return alz_cache_each(&cache, list_one, &cache) == ALZ_OK ? EX_OK : EX_PROBLEM;
 	if (argc == 2 && strcmp(argv[0], "show") == 0)
 		return cmd_cache_show(&cache, argv[1]);
-	if (argc == 2 && strcmp(argv[0], "purge") == 0) {
-		if (alz_cache_remove(&cache, argv[1]) != ALZ_OK) {
-			printf("no record for %s\n", argv[1]);
-			return EX_PROBLEM;
-		}
-		printf("purged %s\n", argv[1]);
-		return EX_OK;
-	}
+	if (argc == 2 && strcmp(argv[0], "purge") == 0)
+		return cmd_purge(&cache, configured, argv[1]);
 	if (argc == 1 && strcmp(argv[0], "purge") == 0)
-		return alz_cache_each(&cache, purge_one, &cache) == ALZ_OK ? EX_OK : EX_PROBLEM;
+		return cmd_purge(&cache, configured, NULL);
 	usage(stderr);
 	return EX_USAGE;
 }
@@ -711,7 +796,7 @@ main(int argc, char **argv)
 	else if (argv[0][0] == 'l')
 		ret = cmd_login(&cfg, configured, argv[1]);
 	else
-		ret = cmd_cache(&cfg, argc - 1, argv + 1);
+		ret = cmd_cache(&cfg, configured, argc - 1, argv + 1);
 	alz_config_free(&cfg);
 	return ret;
 }

@@ -48,6 +48,38 @@ enum alz_rc alz_api_refresh(struct alz_http *h, const char *refresh_token, char 
 enum alz_rc alz_api_logout(struct alz_http *h, const char *token,
 			   struct alz_outcome *o);
 
+/* What ending one token at the API did (alz_api_end_token). */
+struct alz_end {
+	enum alz_rc rc;		/* ALZ_OK: nothing of it lives at the API any more */
+	enum alz_rc logout;	/* the last logout's verdict; ALZ_SKIP: none was made */
+	enum alz_rc refresh;	/* the refresh's verdict; ALZ_SKIP: none was needed or possible */
+	long status;		/* the last answer's HTTP status, 0 when none came */
+};
+
+/*
+ * End TOKEN (and REFRESH, its refresh token, or NULL) at the API, so that
+ * neither outlives what it was kept for. Log it out, which also ends its
+ * refresh token. When the access token has expired (EXPIRED_BY_CLOCK: by
+ * the record's clock, then no logout is tried with it; or the logout says
+ * ALZ_ERR_TOKEN_EXPIRED) and REFRESH is there, refresh once and log out
+ * with the fresh access token, which is wiped. TOKEN_EXPIRED is never
+ * taken for a refusal: with no refresh token the expired token is dead,
+ * and E->rc is ALZ_OK. A dialect without path_refresh ignores REFRESH.
+ */
+void alz_api_end_token(struct alz_http *h, const char *token, const char *refresh,
+		       bool expired_by_clock, struct alz_end *e);
+
+/*
+ * True when E failed without the API's word that the token is dead (it
+ * could not be asked, a 5xx, a 429, a reply we cannot read): its refresh
+ * token may still live. False after ALZ_OK and after a refusal of the token
+ * or the refresh token (401, 403): nothing usable is left.
+ */
+bool alz_end_may_live(const struct alz_end *e);
+
+/* "logout=done refresh=- status=200": E for a log line (never a token). */
+void alz_end_describe(const struct alz_end *e, char *buf, size_t cap);
+
 /* path_password {userName, password, newPassword}; never retried; ALZ_ERR_UNSUPPORTED when unset. */
 enum alz_rc alz_api_password(struct alz_http *h, const char *api_user, const char *old_password,
 			     const char *new_password, struct alz_outcome *o);

@@ -106,7 +106,13 @@ enum alz_rc alz_cache_distrust(const struct alz_cache *c, const char *user, enum
  */
 time_t alz_cache_refused(const struct alz_cache *c, const char *user, enum alz_rc *why);
 
-/* Delete USER's record, its temp file, markers and lock file (under the lock). */
-enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user);
+/*
+ * Delete USER's record, its temp file, markers and lock file (under the
+ * lock). TAKEN (or NULL) receives the tokens the record held, read under
+ * the same lock, for the caller to end at the API and free; it stays empty
+ * when the record could not be read or was not removed.
+ */
+enum alz_rc alz_cache_remove(const struct alz_cache *c, const char *user,
+			     struct alz_evicted *taken);
 
 #endif

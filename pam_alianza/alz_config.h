@@ -144,6 +144,7 @@ struct alz_config {
 	char *allowed_partitions;	/* "p1, p2"; "*" any; NULL: nobody (refused, logged) */
 	long account_max_age;	/* seconds a record vouches for a login done by another module */
 	bool account_deny_without_facts;	/* no fresh facts: deny instead of PAM_IGNORE */
+	bool account_online_check;	/* ask the API who a user another module let in is */
 	/* groups.TYPE keys in the order first set; a type not here gets no group */
 	struct alz_type_groups type_groups[ALZ_MAX_TYPE_GROUPS];
 	size_t ntype_groups;

@@ -24,6 +24,7 @@
 	X(ALZ_ERR_NO_CACHE,   "the cache directory is missing or unsafe: no record is used") \
 	X(ALZ_ERR_BAD_RECORD, "a stored record is corrupt, another user's or of another format") \
 	X(ALZ_ERR_NO_WINDOW,  "no cached decision: outside the window, or nothing to check against") \
+	X(ALZ_ERR_NO_TOKEN,   "the record holds no live token to ask the API with") \
 	X(ALZ_ERR_UNSAFE_ENV, "the environment asks libcurl for what root must not do") \
 	X(ALZ_ERR_DENIED,     "credentials refused by the API") \
 	X(ALZ_ERR_2FA_REQUIRED, "a second factor is required") \

@@ -1,6 +1,7 @@
 /* api.c - the calls of ../shared/API.md, each a request, an exchange and a verdict. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -135,6 +136,85 @@ alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 		sleep_ms(wait);
 	}
 	return rc;
+}
+
+void
+alz_api_end_token(struct alz_http *h, const char *token, const char *refresh,
+		  bool expired_by_clock, struct alz_end *e)
+{
+	struct alz_outcome o;
+	char *fresh = NULL;
+	long expires_in = 0;
+	enum alz_rc rc;
+
+	memset(&o, 0, sizeof(o));
+	e->rc = e->logout = e->refresh = ALZ_SKIP;
+	e->status = 0;
+	if (h->cfg->paths[ALZ_P_REFRESH] == NULL)
+		refresh = NULL;	/* the dialect has no refresh call (a record from another one) */
+	/* a logout with an access token the clock says is dead would only be refused */
+	if (!expired_by_clock || refresh == NULL) {
+		rc = alz_api_logout(h, token, &o);
+		e->logout = rc;
+		e->status = o.status;
+		alz_outcome_free(&o);
+		if (rc != ALZ_ERR_TOKEN_EXPIRED) {
+			e->rc = rc;	/* done, or failed: either way no refresh is due */
+			goto out;
+		}
+		if (refresh == NULL) {
+			e->rc = ALZ_OK;	/* expired, and nothing to refresh: nothing lives */
+			goto out;
+		}
+	}
+	/* the access token is dead, its refresh token not: once, never retried */
+	rc = alz_api_refresh(h, refresh, &fresh, &expires_in, &o);
+	e->refresh = rc;
+	e->status = o.status;
+	alz_outcome_free(&o);
+	if (rc != ALZ_OK) {
+		e->rc = rc;
+		goto out;
+	}
+	/* a logout ends the refresh token too (API.md section 8) */
+	rc = alz_api_logout(h, fresh, &o);
+	e->logout = rc;
+	e->status = o.status;
+	e->rc = rc;
+	alz_outcome_free(&o);
+out:
+	alz_secret_free(fresh);
+}
+
+bool
+alz_end_may_live(const struct alz_end *e)
+{
+	switch (e->rc) {
+	case ALZ_OK:
+	case ALZ_ERR_DENIED:		/* 401/404: the API does not take it (logged out, unknown) */
+	case ALZ_ERR_TOKEN_EXPIRED:	/* the refresh token expired too */
+	case ALZ_ERR_FORBIDDEN:
+		return false;
+	default:
+		return true;	/* any other code, one added later too */
+	}
+}
+
+static const char *
+step_word(enum alz_rc rc)
+{
+	if (rc == ALZ_OK)
+		return "done";
+	if (rc == ALZ_SKIP)
+		return "-";
+	return alz_rc_name(rc);
+}
+
+void
+alz_end_describe(const struct alz_end *e, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "logout=%s refresh=%s status=%ld", step_word(e->logout),
+		 step_word(e->refresh), e->status);
 }
 
 enum alz_rc

@@ -464,14 +464,18 @@ out:
 }
 
 enum alz_rc
-alz_cache_remove(const struct alz_cache *c, const char *user)
+alz_cache_remove(const struct alz_cache *c, const char *user, struct alz_evicted *taken)
 {
 	static const char *const others[] = { ".json.tmp", ".forget", ".refused" };
+	struct alz_record r;
 	char path[4096];
 	enum alz_rc rc;
 	size_t i;
 	int lock = -1;
 
+	memset(&r, 0, sizeof(r));
+	if (taken != NULL)
+		memset(taken, 0, sizeof(*taken));
 	if (!c->usable)
 		return ALZ_ERR_NO_CACHE;
 	rc = file_path(c, user, ".json", path, sizeof(path));
@@ -481,8 +485,18 @@ alz_cache_remove(const struct alz_cache *c, const char *user)
 	rc = alz_cache_lock(c, user, &lock);
 	if (rc != ALZ_OK)
 		return rc;
+	/* what it holds, read under the same lock: nobody else ends or adds one meanwhile */
+	if (taken != NULL && alz_cache_load(c, user, &r) == ALZ_OK) {
+		for (i = 0; i < r.ntokens; i++)
+			taken->tokens[taken->n++] = r.tokens[i];	/* transferred */
+		memset(r.tokens, 0, sizeof(r.tokens));
+		r.ntokens = 0;
+	}
+	alz_record_free(&r);
 	if (unlink(path) != 0 && errno != ENOENT) {
 		rc = ALZ_ERR_SYSTEM;
+		if (taken != NULL)
+			alz_evicted_free(taken);	/* the record stays, and with it its tokens */
 		goto out;
 	}
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)

@@ -92,6 +92,7 @@ static const struct key keys[] = {
 	{ "allowed_partitions", K_PARTITIONS, OFF(allowed_partitions), NULL, 0, 0, { NULL, NULL } },
 	{ "account_max_age", K_DURATION, OFF(account_max_age), "3600", 0, 2592000, { NULL, NULL } },
 	{ "account_deny_without_facts", K_BOOL, OFF(account_deny_without_facts), "no", 0, 0, { NULL, NULL } },
+	{ "account_online_check", K_BOOL, OFF(account_online_check), "no", 0, 0, { NULL, NULL } },
 	{ "missing_group_fatal", K_BOOL, OFF(missing_group_fatal), "no", 0, 0, { NULL, NULL } },
 	{ "env_prefix", K_ENVNAME, OFF(env_prefix), "ALIANZA_", 0, 0, { NULL, NULL } },
 

@@ -9,6 +9,7 @@
 #include "alz_login.h"
 #include "alz_policy.h"
 #include "alz_secret.h"
+#include "alz_session.h"
 #include "alz_verifier.h"
 
 const char *
@@ -242,14 +243,9 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 		if (name_record(r, existed, u->user) != ALZ_OK)
 			return ALZ_ERR_NOMEM;
 		/* an SSH key login must not ride on facts the API just withdrew */
-		r->online_at = 0;
-		r->user_type[0] = '\0';
-		r->refused_at = now;
-		r->refused_why = u->why;
-		free(r->verifier);
-		r->verifier = NULL;
+		alz_record_revoke(r, u->why, now);
 		alz_log(u->lg, LOG_INFO, "cache: refusal (%s) kept, facts and verifier revoked",
-			u->why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
+			alz_record_refusal_name(u->why));
 		return ALZ_OK;
 	case UPD_SAW_2FA:
 		if (r->api_2fa)
@@ -275,7 +271,8 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 		r->offline_failures = 0;
 		r->offline_fail_at = 0;
 		r->nfail = 0;
-		alz_record_prune(r, now);
+		/* maybe no connection (cached, offline): an expired token whose refresh lives stays */
+		alz_record_prune(r, now, NULL);
 		return ALZ_OK;
 	case UPD_RESERVE:
 		if (name_record(r, existed, u->user) != ALZ_OK)
@@ -357,45 +354,82 @@ remember(const struct alz_cache *cache, struct update_ctx *u, enum update what,
 	alz_cache_distrust(cache, u->user, fallback);
 }
 
-static void
-logout_token(struct alz_http *http, const struct alz_log *lg, const char *why, const char *token)
+/*
+ * End one token at the API (refreshed first when it expired); a failure is
+ * logged, never fatal. True when it failed while its refresh token may live.
+ */
+static bool
+end_token(struct alz_http *http, const struct alz_log *lg, const char *why,
+	  const struct alz_token *t, time_t now)
 {
-	struct alz_outcome o;
-	enum alz_rc rc;
+	struct alz_end e;
+	char what[96];
 
-	rc = alz_api_logout(http, token, &o);
-	alz_log(lg, rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "%s: %s (status %ld)", why,
-		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
-	alz_outcome_free(&o);
+	alz_api_end_token(http, t->token, alz_token_refresh_alive(t, now) ? t->refresh : NULL,
+			  alz_token_expired(t, now), &e);
+	alz_end_describe(&e, what, sizeof(what));
+	alz_log(lg, e.rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "%s: %s", why, what);
+	return alz_end_may_live(&e) && alz_token_refresh_alive(t, now);
 }
 
 /*
  * sudo opens its session for the target user, so the login's own token
- * would never be claimed: log it out at once, on the same connection.
+ * would never be claimed: log it out at once, on the same connection (its
+ * refresh token ends with it); both are wiped.
  */
 static void
 logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *login,
 	   const char *why)
 {
-	logout_token(http, lg, why, login->token);
+	struct alz_end e;
+	char what[96];
+
+	alz_api_end_token(http, login->token, login->refresh_token, false, &e);
+	alz_end_describe(&e, what, sizeof(what));
+	alz_log(lg, e.rc == ALZ_OK ? LOG_DEBUG : LOG_WARNING, "%s: %s", why, what);
 	alz_secret_free(login->token);
 	login->token = NULL;
+	alz_secret_free(login->refresh_token);
+	login->refresh_token = NULL;
 }
 
-/* What the record could not keep past its cap is logged out now, never left to expire. */
+/*
+ * What the record could not keep past its cap, and unclaimed expired
+ * tokens whose refresh token may live, are ended now, never left to expire.
+ * One that fails while its refresh token may live goes back into the
+ * record (when there is room) for a later try.
+ */
 static void
-logout_evicted(struct alz_http *http, const struct alz_log *lg, struct alz_evicted *ev)
+logout_evicted(struct alz_http *http, const struct alz_cache *cache, const char *user,
+	       const struct alz_log *lg, struct alz_evicted *ev)
 {
-	size_t i;
+	time_t now = time(NULL);
+	size_t i, expired = 0;
 
 	if (ev->n == 0)
 		return;
-	alz_log(lg, LOG_NOTICE, "cache: %zu token(s) past the record's cap (%d tokens, %d KiB) "
-		"logged out now: %s", ev->n, ALZ_MAX_TOKENS, ALZ_MAX_TOKEN_BYTES / 1024,
-		ev->own ? "every stored one is held by an open session, so this login's own goes "
-		"(its session will have none to log out)" : "the oldest ones no session claimed");
 	for (i = 0; i < ev->n; i++)
-		logout_token(http, lg, "logout past the cap", ev->tokens[i]);
+		expired += alz_token_expired(&ev->tokens[i], now);
+	if (expired > 0)
+		alz_log(lg, LOG_INFO, "cache: %zu expired token(s) whose refresh token may live: "
+			"refreshed and logged out now", expired);
+	if (ev->n > expired)
+		alz_log(lg, LOG_NOTICE, "cache: %zu token(s) past the record's cap (%d tokens, %d KiB) "
+			"logged out now: %s", ev->n - expired, ALZ_MAX_TOKENS,
+			ALZ_MAX_TOKEN_BYTES / 1024, ev->own ? "every stored one is held by an open "
+			"session, so this login's own goes (its session will have none to log out)" :
+			"the oldest ones no session claimed");
+	for (i = 0; i < ev->n; i++) {
+		if (!end_token(http, lg, alz_token_expired(&ev->tokens[i], now) ?
+			       "end of an expired token" : "logout past the cap", &ev->tokens[i], now))
+			continue;
+		if (alz_session_keep(cache, user, &ev->tokens[i]) == ALZ_OK)
+			alz_log(lg, LOG_NOTICE, "cache: a token that could not be ended stays in the "
+				"record for a later try");
+		else
+			alz_log(lg, LOG_WARNING, "cache: a token that could not be ended cannot be kept "
+				"either: its refresh token may stay valid at the API until it expires");
+	}
 	alz_evicted_free(ev);
 }
 
@@ -631,6 +665,8 @@ step_finish(struct run *r, bool *uncount_it)
 			logout_now(&r->http, r->lg, &res->o.login, "logout of a refused user");
 			remember(&r->cache, &r->u, UPD_FACTS, ALZ_MARK_REFUSED);
 			r->u.reserved = 0;	/* the new facts reset the count */
+			/* what that write's prune handed over (expired, refresh token alive) ends now */
+			logout_evicted(&r->http, &r->cache, r->local_user, r->lg, &r->u.evicted);
 		}
 		*uncount_it = true;
 		return rc;
@@ -652,7 +688,7 @@ step_finish(struct run *r, bool *uncount_it)
 	if (update_record(&r->cache, &r->u, online ? UPD_ONLINE : UPD_SUCCESS,
 			  online ? r->cred.password : NULL, NULL) == ALZ_OK) {
 		r->u.reserved = 0;
-		logout_evicted(&r->http, r->lg, &r->u.evicted);
+		logout_evicted(&r->http, &r->cache, r->local_user, r->lg, &r->u.evicted);
 	} else if (r->cache.usable && online && res->o.login.token != NULL) {
 		/* no record holds the token, so no session could log it out later */
 		logout_now(&r->http, r->lg, &res->o.login, "logout of a token the record could not take");

@@ -133,6 +133,7 @@ auth_code(enum alz_rc rc)
 	case ALZ_ERR_NO_CACHE:
 	case ALZ_ERR_BAD_RECORD:
 	case ALZ_ERR_NO_WINDOW:
+	case ALZ_ERR_NO_TOKEN:
 	case ALZ_ERR_INPUT:
 	case ALZ_ERR_WRONG_CLIENT:
 	case ALZ_ERR_DENIED:
@@ -493,7 +494,7 @@ alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char *
 	const struct alz_pam_facts *f = NULL;
 	struct alz_cache cache;
 	struct alz_record r;
-	time_t now = time(NULL);
+	time_t now = time(NULL), at;
 	bool fresh;
 
 	memset(out, 0, sizeof(*out));
@@ -509,7 +510,9 @@ alz_pam_get_facts(struct alz_pam_ctx *c, struct alz_pam_facts *out, const char *
 		*source = "none";
 		return false;
 	}
-	fresh = r.online_at > 0 && r.online_at <= now && now - r.online_at <= c->cfg.account_max_age;
+	/* a login's facts, or the account phase's who-am-I's (account_online_check) */
+	at = alz_record_vouched_at(&r);
+	fresh = at > 0 && at <= now && now - at <= c->cfg.account_max_age;
 	if (fresh) {
 		memcpy(out->user_type, r.user_type, sizeof(out->user_type));
 		snprintf(out->partition_id, sizeof(out->partition_id), "%s",

@@ -90,7 +90,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_IGNORE;
 		goto out;
 	}
-	if (r.user_type[0] == '\0' || r.online_at == 0) {
+	if (r.user_type[0] == '\0' || alz_record_vouched_at(&r) == 0) {
 		/* a record that only counts failures: nobody the API vouched for */
 		ret = PAM_IGNORE;
 		goto out_record;
@@ -122,10 +122,12 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct alz_cache cache;
 	struct alz_http http;
-	struct alz_outcome o;
+	struct alz_token tok;
+	struct alz_end e;
 	struct alz_pam_ctx c;
 	const char *id = NULL;
-	char user_log[80], *token = NULL;
+	char user_log[80], what[96];
+	time_t now;
 	enum alz_rc rc;
 	int ret;
 
@@ -133,31 +135,48 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (ret != PAM_SUCCESS)
 		return ret;
 	memset(&http, 0, sizeof(http));
-	memset(&o, 0, sizeof(o));
+	memset(&tok, 0, sizeof(tok));
 	if (pam_get_data(pamh, ALZ_PAM_DATA_SESSION, (const void **)&id) != PAM_SUCCESS || id == NULL) {
 		alz_log(&c.lg, LOG_DEBUG, "session close user=%s: no token claimed by this session",
 			user_log);
 		goto out;
 	}
 	alz_cache_open(&cache, &c.cfg, 0, &c.lg);
-	rc = alz_session_release(&cache, c.user, id, &token);
-	if (rc != ALZ_OK || token == NULL)
+	rc = alz_session_release(&cache, c.user, id, &tok);
+	if (rc != ALZ_OK || tok.token == NULL)
 		goto out;
 	if (!c.cfg.logout) {
-		alz_log(&c.lg, LOG_INFO, "session close user=%s: token dropped (logout = no)", user_log);
+		alz_log(&c.lg, LOG_INFO, "session close user=%s: token dropped (logout = no)%s",
+			user_log, tok.refresh != NULL ? "; its refresh token lives on at the API "
+			"until it expires" : "");
 		goto out;
 	}
+	now = time(NULL);
 	rc = alz_http_init(&http, &c.cfg, &c.lg);
-	if (rc == ALZ_OK)
-		rc = alz_api_logout(&http, token, &o);
-	/* a failed logout is logged; it never holds up the session's end */
-	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_WARNING,
-		"session close service=%s user=%s logout=%s status=%ld", c.service, user_log,
-		rc == ALZ_OK ? "done" : alz_rc_name(rc), o.status);
+	if (rc == ALZ_OK) {
+		/* expired during the session: refreshed once, then logged out */
+		alz_api_end_token(&http, tok.token, alz_token_refresh_alive(&tok, now) ? tok.refresh : NULL,
+				  alz_token_expired(&tok, now), &e);
+	} else {
+		memset(&e, 0, sizeof(e));
+		e.rc = e.logout = rc;
+		e.refresh = ALZ_SKIP;
+	}
+	alz_end_describe(&e, what, sizeof(what));
+	/* a failed logout or refresh is logged; it never holds up the session's end */
+	alz_log(&c.lg, e.rc == ALZ_OK ? LOG_INFO : LOG_WARNING,
+		"session close service=%s user=%s %s", c.service, user_log, what);
+	/* its refresh token may outlive the session at the API: the record keeps it for a later try */
+	if (alz_end_may_live(&e) && alz_token_refresh_alive(&tok, now)) {
+		rc = alz_session_keep(&cache, c.user, &tok);
+		alz_log(&c.lg, rc == ALZ_OK ? LOG_NOTICE : LOG_WARNING, "session close user=%s: %s",
+			user_log, rc == ALZ_OK ? "token kept in the record, unclaimed, for the next "
+			"online login (or cache purge) to end" : "the token could not be kept in the "
+			"record: its refresh token may stay valid at the API until it expires");
+	}
 out:
-	alz_outcome_free(&o);
 	alz_http_cleanup(&http);
-	alz_secret_free(token);
+	alz_token_clear(&tok);
 	alz_pam_ctx_free(&c);
 	return PAM_SUCCESS;
 }

@@ -52,7 +52,9 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		ok = t != NULL && cJSON_AddItemToArray(arr, t) &&
 		     add_str(t, "session", r->tokens[i].session) &&
 		     add_str(t, "token", r->tokens[i].token) &&
-		     add_num(t, "expiresAt", (double)r->tokens[i].expires_at);
+		     add_str(t, "refreshToken", r->tokens[i].refresh) &&
+		     add_num(t, "expiresAt", (double)r->tokens[i].expires_at) &&
+		     add_num(t, "issuedAt", (double)r->tokens[i].issued_at);
 	}
 	arr = ok ? cJSON_AddArrayToObject(o, "failTimes") : NULL;
 	ok = arr != NULL;
@@ -60,9 +62,11 @@ alz_record_to_json(const struct alz_record *r, char **json)
 		t = cJSON_CreateNumber((double)r->fail_times[i]);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	if (ok && r->checked_at > 0)
+		ok = add_num(o, "checkedAt", (double)r->checked_at);
 	if (ok && r->refused_at > 0)
 		ok = add_num(o, "refusedAt", (double)r->refused_at) &&
-		     add_str(o, "refused", r->refused_why == ALZ_ERR_LOCKED ? "locked" : "forbidden");
+		     add_str(o, "refused", alz_record_refusal_name(r->refused_why));
 	if (ok)
 		*json = alz_json_print_secret(o);
 	alz_json_free(o);
@@ -98,6 +102,44 @@ get_num(const cJSON *o, const char *name, double max, double *out)
 }
 
 #define MAX_TIME 253402300799.0	/* year 9999 */
+
+/*
+ * A token's refresh token: absent is fine (Alianza, records from before);
+ * present, it is what the API gave (1..ALZ_MAX_TOKEN of visible ASCII, the
+ * rule of reply.c) and its login's time is known, else the record is bad.
+ */
+static bool
+get_refresh(const cJSON *t, struct alz_token *tk)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(t, "refreshToken");
+	double d;
+
+	tk->issued_at = 0;
+	if (cJSON_GetObjectItemCaseSensitive(t, "issuedAt") != NULL) {
+		if (!get_num(t, "issuedAt", MAX_TIME, &d))
+			return false;
+		tk->issued_at = (time_t)d;
+	}
+	if (it == NULL)
+		return true;
+	if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
+	    strlen(it->valuestring) > ALZ_MAX_TOKEN || !alz_text_ok(it->valuestring, ALZ_TEXT_VISIBLE) ||
+	    tk->issued_at == 0)
+		return false;
+	tk->refresh = strdup(it->valuestring);
+	return tk->refresh != NULL;
+}
+
+static size_t
+token_bytes(const struct alz_record *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->ntokens; i++)
+		n += strlen(r->tokens[i].token) +
+		     (r->tokens[i].refresh != NULL ? strlen(r->tokens[i].refresh) : 0);
+	return n;
+}
 
 enum alz_rc
 alz_record_from_json(const char *json, size_t len, struct alz_record *r)
@@ -154,7 +196,8 @@ alz_record_from_json(const char *json, size_t len, struct alz_record *r)
 
 		if (!cJSON_IsObject(t) || !alz_json_unique_keys(t) ||
 		    !get_str(t, "token", false, &tk->token) ||
-		    tk->token[0] == '\0' || !get_num(t, "expiresAt", MAX_TIME, &d))
+		    tk->token[0] == '\0' || !get_num(t, "expiresAt", MAX_TIME, &d) ||
+		    !get_refresh(t, tk))
 			goto out_token;
 		tk->expires_at = (time_t)d;
 		if (!get_str(t, "session", false, &sess) || strlen(sess) > ALZ_SESSION_ID_LEN)
@@ -165,10 +208,12 @@ alz_record_from_json(const char *json, size_t len, struct alz_record *r)
 		r->ntokens++;
 		continue;
 out_token:
-		alz_secret_free(tk->token);
-		tk->token = NULL;
+		alz_token_clear(tk);
 		goto out;
 	}
+	/* the cap take_login keeps: a bigger record was not written by the module */
+	if (token_bytes(r) > ALZ_MAX_TOKEN_BYTES)
+		goto out;
 	/* optional: records written before the throttle existed have none */
 	arr = cJSON_GetObjectItemCaseSensitive(o, "failTimes");
 	if (arr != NULL) {
@@ -181,6 +226,12 @@ out_token:
 			r->fail_times[r->nfail++] = (time_t)t->valuedouble;
 		}
 	}
+	/* optional: absent in records from before the account phase's online check */
+	if (cJSON_GetObjectItemCaseSensitive(o, "checkedAt") != NULL) {
+		if (!get_num(o, "checkedAt", MAX_TIME, &d))
+			goto out;
+		r->checked_at = (time_t)d;
+	}
 	/* optional: the API's last refusal; absent in records from before it was kept */
 	if (cJSON_GetObjectItemCaseSensitive(o, "refusedAt") != NULL) {
 		if (!get_num(o, "refusedAt", MAX_TIME, &d) || d == 0 ||
@@ -190,6 +241,8 @@ out_token:
 			r->refused_why = ALZ_ERR_LOCKED;
 		else if (strcmp(why, "forbidden") == 0)
 			r->refused_why = ALZ_ERR_FORBIDDEN;
+		else if (strcmp(why, "denied") == 0)
+			r->refused_why = ALZ_ERR_DENIED;
 		else
 			goto out;
 		r->refused_at = (time_t)d;
@@ -207,21 +260,113 @@ out:
 	return rc;
 }
 
-void
-alz_record_prune(struct alz_record *r, time_t now)
+bool
+alz_token_expired(const struct alz_token *t, time_t now)
 {
-	size_t i, j = 0;
+	return t->expires_at <= now;
+}
+
+bool
+alz_token_refresh_alive(const struct alz_token *t, time_t now)
+{
+	/* a clock set back (issued_at ahead of now) keeps it: alive rather than forgotten */
+	return t->refresh != NULL && (now < t->issued_at || now - t->issued_at < ALZ_REFRESH_LIFETIME);
+}
+
+void
+alz_token_clear(struct alz_token *t)
+{
+	alz_secret_free(t->token);
+	alz_secret_free(t->refresh);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Take entry I out of R, keeping the order; *OUT gets it (NULL: it is wiped). */
+static void
+take_entry(struct alz_record *r, size_t i, struct alz_token *out)
+{
+	if (out != NULL)
+		*out = r->tokens[i];	/* transferred */
+	else
+		alz_token_clear(&r->tokens[i]);
+	memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
+	r->ntokens--;
+	memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+}
+
+void
+alz_record_prune(struct alz_record *r, time_t now, struct alz_evicted *ev)
+{
+	size_t i = 0;
+
+	while (i < r->ntokens) {
+		const struct alz_token *t = &r->tokens[i];
+
+		if (!alz_token_expired(t, now)) {
+			i++;
+		} else if (!alz_token_refresh_alive(t, now)) {
+			take_entry(r, i, NULL);	/* dead at the API by now: nothing to end */
+		} else if (t->session[0] == '\0' && ev != NULL && ev->n < ALZ_MAX_TOKENS + 1) {
+			/* unclaimed, its refresh token alive: the caller refreshes it and logs it out */
+			take_entry(r, i, &ev->tokens[ev->n++]);
+		} else {
+			i++;	/* its session's close ends it, or the next caller with a connection */
+		}
+	}
+}
+
+time_t
+alz_record_vouched_at(const struct alz_record *r)
+{
+	return r->checked_at > r->online_at ? r->checked_at : r->online_at;
+}
+
+const struct alz_token *
+alz_record_live_token(const struct alz_record *r, time_t now)
+{
+	size_t i;
+
+	/* oldest first: the newest has the most time left at the API */
+	for (i = r->ntokens; i > 0; i--)
+		if (r->tokens[i - 1].expires_at > now)
+			return &r->tokens[i - 1];
+	return NULL;
+}
+
+void
+alz_record_drop_token(struct alz_record *r, const char *token)
+{
+	size_t i;
 
 	for (i = 0; i < r->ntokens; i++) {
-		if (r->tokens[i].expires_at <= now) {
-			alz_secret_free(r->tokens[i].token);
+		if (strcmp(r->tokens[i].token, token) != 0)
 			continue;
-		}
-		r->tokens[j++] = r->tokens[i];
+		alz_secret_free(r->tokens[i].token);
+		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
+		r->ntokens--;
+		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+		return;
 	}
-	for (i = j; i < r->ntokens; i++)
-		memset(&r->tokens[i], 0, sizeof(r->tokens[i]));
-	r->ntokens = j;
+}
+
+void
+alz_record_revoke(struct alz_record *r, enum alz_rc why, time_t now)
+{
+	r->online_at = 0;
+	r->checked_at = 0;
+	r->user_type[0] = '\0';
+	r->refused_at = now;
+	r->refused_why = why;
+	free(r->verifier);
+	r->verifier = NULL;
+}
+
+const char *
+alz_record_refusal_name(enum alz_rc why)
+{
+	if (why == ALZ_ERR_LOCKED)
+		return "locked";
+	return why == ALZ_ERR_DENIED ? "denied" : "forbidden";
 }
 
 static enum alz_rc
@@ -239,14 +384,15 @@ replace(char **slot, const char *v)
 	return ALZ_OK;
 }
 
-static size_t
-token_bytes(const struct alz_record *r)
+enum alz_rc
+alz_record_take_facts(struct alz_record *r, const struct alz_login *facts)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < r->ntokens; i++)
-		n += strlen(r->tokens[i].token);
-	return n;
+	if (replace(&r->user_id, facts->user_id) != ALZ_OK ||
+	    replace(&r->partition_id, facts->partition_id) != ALZ_OK ||
+	    replace(&r->partition_name, facts->partition_name) != ALZ_OK)
+		return ALZ_ERR_NOMEM;
+	memcpy(r->user_type, facts->user_type, sizeof(r->user_type));
+	return ALZ_OK;
 }
 
 /* The oldest token no session has claimed, or ntokens if every one is claimed. */
@@ -265,48 +411,65 @@ enum alz_rc
 alz_record_take_login(struct alz_record *r, const char *local_user,
 		      const struct alz_login *login, time_t now, struct alz_evicted *ev)
 {
-	struct alz_token *tk;
-	char *token;
+	struct alz_token tk;
 	size_t len, i;
 
+	/* an empty EV has room for every stored token and the new one (ALZ_MAX_TOKENS + 1) */
+	if (ev != NULL && ev->n != 0)
+		return ALZ_ERR_INPUT;
 	if (replace(&r->local_user, local_user) != ALZ_OK ||
 	    replace(&r->api_user, login->user_name) != ALZ_OK ||
-	    replace(&r->user_id, login->user_id) != ALZ_OK ||
-	    replace(&r->partition_id, login->partition_id) != ALZ_OK ||
-	    replace(&r->partition_name, login->partition_name) != ALZ_OK)
+	    alz_record_take_facts(r, login) != ALZ_OK)
 		return ALZ_ERR_NOMEM;
-	memcpy(r->user_type, login->user_type, sizeof(r->user_type));
 	r->online_at = now;
 	r->auth_at = now;
 	r->offline_failures = 0;
 	r->offline_fail_at = 0;
 	r->nfail = 0;
-	alz_record_prune(r, now);
+	alz_record_prune(r, now, ev);
 	if (login->token == NULL)
 		return ALZ_OK;	/* already logged out (logout_after_auth): nothing to keep */
 	if (ev == NULL)
 		return ALZ_ERR_INPUT;
-	token = strdup(login->token);
-	if (token == NULL)
+	memset(&tk, 0, sizeof(tk));
+	tk.token = strdup(login->token);
+	tk.refresh = login->refresh_token != NULL ? strdup(login->refresh_token) : NULL;
+	if (tk.token == NULL || (login->refresh_token != NULL && tk.refresh == NULL)) {
+		alz_token_clear(&tk);
 		return ALZ_ERR_NOMEM;
-	len = strlen(token);
+	}
+	tk.expires_at = now + login->expires_in;
+	tk.issued_at = now;
+	len = strlen(tk.token) + (tk.refresh != NULL ? strlen(tk.refresh) : 0);
 	/* room for it: the oldest unclaimed leave; a session's token is never dropped */
 	while (r->ntokens == ALZ_MAX_TOKENS || token_bytes(r) + len > ALZ_MAX_TOKEN_BYTES) {
 		i = oldest_unclaimed(r);
 		if (i == r->ntokens) {
-			ev->tokens[ev->n++] = token;	/* transferred: every stored one is claimed */
+			ev->tokens[ev->n++] = tk;	/* transferred: every stored one is claimed */
 			ev->own = true;
 			return ALZ_OK;
 		}
-		ev->tokens[ev->n++] = r->tokens[i].token;	/* transferred */
-		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
-		r->ntokens--;
-		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+		take_entry(r, i, &ev->tokens[ev->n++]);
 	}
-	tk = &r->tokens[r->ntokens++];
-	memset(tk, 0, sizeof(*tk));
-	tk->token = token;
-	tk->expires_at = now + login->expires_in;
+	r->tokens[r->ntokens++] = tk;	/* transferred */
+	return ALZ_OK;
+}
+
+enum alz_rc
+alz_record_keep(struct alz_record *r, struct alz_token *t, time_t now)
+{
+	size_t len;
+
+	if (t->token == NULL || !alz_token_refresh_alive(t, now))
+		return ALZ_SKIP;
+	len = strlen(t->token) + strlen(t->refresh);
+	/* the caps hold as for a new login, but nothing is evicted for it */
+	if (r->ntokens == ALZ_MAX_TOKENS || token_bytes(r) + len > ALZ_MAX_TOKEN_BYTES)
+		return ALZ_SKIP;
+	r->tokens[r->ntokens] = *t;	/* transferred */
+	r->tokens[r->ntokens].session[0] = '\0';
+	r->ntokens++;
+	memset(t, 0, sizeof(*t));
 	return ALZ_OK;
 }
 
@@ -316,7 +479,7 @@ alz_evicted_free(struct alz_evicted *ev)
 	size_t i;
 
 	for (i = 0; i < ev->n; i++)
-		alz_secret_free(ev->tokens[i]);
+		alz_token_clear(&ev->tokens[i]);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -332,6 +495,6 @@ alz_record_free(struct alz_record *r)
 	free(r->partition_name);
 	free(r->verifier);
 	for (i = 0; i < r->ntokens; i++)
-		alz_secret_free(r->tokens[i].token);
+		alz_token_clear(&r->tokens[i]);
 	memset(r, 0, sizeof(*r));
 }

@@ -32,8 +32,13 @@ claim_edit(struct alz_record *r, bool existed, void *ctx)
 	size_t i;
 
 	(void)existed;
-	alz_record_prune(r, time(NULL));
-	/* newest first: the login that just authenticated this session */
+	/* no connection here: an expired token whose refresh token lives stays for one that has */
+	alz_record_prune(r, time(NULL), NULL);
+	/*
+	 * Newest first: the login that just authenticated this session. An
+	 * expired one whose refresh token lives may be claimed too: its close
+	 * then ends it (refresh, log out).
+	 */
 	for (i = r->ntokens; i > 0; i--) {
 		if (r->tokens[i - 1].session[0] != '\0')
 			continue;
@@ -60,7 +65,7 @@ alz_session_claim(const struct alz_cache *c, const char *user, char id[ALZ_SESSI
 
 struct release_ctx {
 	const char *id;
-	char *token;
+	struct alz_token token;
 };
 
 static enum alz_rc
@@ -73,8 +78,7 @@ release_edit(struct alz_record *r, bool existed, void *ctx)
 	for (i = 0; i < r->ntokens; i++) {
 		if (strcmp(r->tokens[i].session, rel->id) != 0)
 			continue;
-		rel->token = r->tokens[i].token;
-		r->tokens[i].token = NULL;	/* transferred */
+		rel->token = r->tokens[i];	/* transferred, its refresh token with it */
 		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
 		r->ntokens--;
 		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
@@ -85,19 +89,40 @@ release_edit(struct alz_record *r, bool existed, void *ctx)
 }
 
 enum alz_rc
-alz_session_release(const struct alz_cache *c, const char *user, const char *id, char **token)
+alz_session_release(const struct alz_cache *c, const char *user, const char *id,
+		    struct alz_token *token)
 {
-	struct release_ctx rel = { id, NULL };
+	struct release_ctx rel;
 	enum alz_rc rc;
 
-	*token = NULL;
+	memset(token, 0, sizeof(*token));
+	memset(&rel, 0, sizeof(rel));
+	rel.id = id;
 	if (id == NULL || strlen(id) != ALZ_SESSION_ID_LEN)
 		return ALZ_ERR_INPUT;
 	rc = alz_cache_update(c, user, false, release_edit, &rel, NULL);
 	if (rc != ALZ_OK) {
-		alz_secret_free(rel.token);	/* taken, but the record could not be stored */
+		alz_token_clear(&rel.token);	/* taken, but the record could not be stored */
 		return rc;
 	}
-	*token = rel.token;
+	*token = rel.token;	/* transferred */
 	return ALZ_OK;
+}
+
+static enum alz_rc
+keep_edit(struct alz_record *r, bool existed, void *ctx)
+{
+	(void)existed;
+	return alz_record_keep(r, ctx, time(NULL));	/* ALZ_SKIP: the record stays as it was */
+}
+
+enum alz_rc
+alz_session_keep(const struct alz_cache *c, const char *user, struct alz_token *t)
+{
+	enum alz_rc rc;
+
+	rc = alz_cache_update(c, user, false, keep_edit, t, NULL);
+	if (rc == ALZ_OK && t->token != NULL)
+		rc = ALZ_SKIP;	/* no room, or nothing left alive */
+	return rc;
 }

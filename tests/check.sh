@@ -37,7 +37,7 @@ count() {
     if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1	# make check failed for a reason the counts do not show
     fi
-    echo "$2: $p passed, $f failed, $s skipped"
+    echo "$2: $p passed, $f failed, $s skipped ($(( $(date +%s) - T0 )) s)"
     if [ "$f" -ne 0 ]; then
         grep -E '^(FAIL|XPASS|ERROR):' "$1/check.out" | head -40
         for l in "$1"/tests/*.log; do
@@ -69,7 +69,7 @@ tap() {
     p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
     s=$(grep -c '^ok .*# SKIP' "$out")
     [ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
-    echo "$label: $((p - s)) passed, $f failed, $s skipped"
+    echo "$label: $((p - s)) passed, $f failed, $s skipped ($(( $(date +%s) - T0 )) s)"
     if [ "$f" -ne 0 ]; then grep -E '^not ok|^Bail' -A8 "$out" | head -60; tail -20 "$out"; fi
     PASS=$((PASS + p - s)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
 }
@@ -90,6 +90,7 @@ if ! sh tests/deps.sh; then
 fi
 
 for pass in $PASSES; do
+    T0=$(date +%s)	# each pass's line ends with its seconds, build included
     case $pass in
     default)
         build build default && suite default build ;;

@@ -37,6 +37,8 @@ SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
                404; a wrong method on a known path 405. An unknown e-mail is 401
                INVALID_CREDENTIALS (the service names no user). Every error is
                {"success":false,"error":{"code","message","data"}}.
+Who-am-I (userinfo / session) reports the token's user as the fixture has them now:
+a type or partition a test changed (POST /users/<name>) since the log-in shows.
 
 Listeners:
   main       HTTPS (TLS >= 1.2), certificate signed by the test CA: the API
@@ -452,8 +454,15 @@ class State:
             return ("ok" if t["expires"] > now else "expired"), rec
 
     def token_info(self, token):
+        """A live token's user as they are now (a test may have changed the fixture user's
+        type or partition since the log-in), or None."""
         status, rec = self.token_status(token)
-        return dict(rec["info"]) if status == "ok" else None
+        return self.current_facts(rec) if status == "ok" else None
+
+    def current_facts(self, rec):
+        """The facts of token record REC's user now; its log-in's when the user is gone."""
+        user = self.user(rec["user"])
+        return self.facts(rec["user"], user) if user is not None else dict(rec["info"])
 
     def kill_token(self, token):
         """Log a token out: alianza ends it alone; foodxchange ends it, its refresh token
@@ -983,7 +992,8 @@ class APIHandler(BaseHandler):
         if got is not None:
             rec = got[1]
             expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rec["expires"]))
-            self.send_json(200, whoami_body("foodxchange", rec["info"], rec.get("session"), expires))
+            self.send_json(200, whoami_body("foodxchange", self.server.state.current_facts(rec),
+                                            rec.get("session"), expires))
 
     def fx_logout(self, body):
         got = self.fx_bearer()

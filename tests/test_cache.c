@@ -123,12 +123,13 @@ static void
 full_record(struct alz_record *r, const char *user)
 {
 	static const struct {
-		const char *session, *token;
-		time_t expires_at;
+		const char *session, *token, *refresh;
+		time_t expires_at, issued_at;
 	} toks[] = {
-		{ session_full, "eyJhbGciOiJIUzI1NiJ9.first.sig", 1700003600 },
-		{ "", "second-token-no-session", 1700003700 },
-		{ "ab12", "third/token+with=chars", 1700003800 },
+		{ session_full, "eyJhbGciOiJIUzI1NiJ9.first.sig", "rt-first/with+\"quote\\", 1700003600,
+		  1700000000 },
+		{ "", "second-token-no-session", NULL, 1700003700, 1700000100 },
+		{ "ab12", "third/token+with=chars", "rt-third", 1700003800, 1700000200 },
 	};
 	size_t i;
 
@@ -147,10 +148,13 @@ full_record(struct alz_record *r, const char *user)
 	r->offline_fail_at = 1700000400;
 	r->refused_at = 1700000450;
 	r->refused_why = ALZ_ERR_LOCKED;
+	r->checked_at = 1700000600;
 	for (i = 0; i < sizeof(toks) / sizeof(toks[0]); i++) {
 		snprintf(r->tokens[i].session, sizeof(r->tokens[i].session), "%s", toks[i].session);
 		r->tokens[i].token = xstrdup(toks[i].token);
+		r->tokens[i].refresh = toks[i].refresh != NULL ? xstrdup(toks[i].refresh) : NULL;
 		r->tokens[i].expires_at = toks[i].expires_at;
+		r->tokens[i].issued_at = toks[i].issued_at;
 	}
 	r->ntokens = i;
 }
@@ -167,12 +171,15 @@ same_record(const struct alz_record *a, const struct alz_record *b)
 	    a->online_at != b->online_at || a->auth_at != b->auth_at ||
 	    !same_str(a->verifier, b->verifier) || a->offline_failures != b->offline_failures ||
 	    a->offline_fail_at != b->offline_fail_at || a->ntokens != b->ntokens ||
-	    a->refused_at != b->refused_at || a->refused_why != b->refused_why)
+	    a->refused_at != b->refused_at || a->refused_why != b->refused_why ||
+	    a->checked_at != b->checked_at)
 		return false;
 	for (i = 0; i < a->ntokens; i++)
 		if (strcmp(a->tokens[i].session, b->tokens[i].session) != 0 ||
 		    !same_str(a->tokens[i].token, b->tokens[i].token) ||
-		    a->tokens[i].expires_at != b->tokens[i].expires_at)
+		    !same_str(a->tokens[i].refresh, b->tokens[i].refresh) ||
+		    a->tokens[i].expires_at != b->tokens[i].expires_at ||
+		    a->tokens[i].issued_at != b->tokens[i].issued_at)
 			return false;
 	return true;
 }
@@ -206,6 +213,8 @@ test_record_roundtrip(void)
 	       "record: offlineFailures, offlineFailAt round-trip");
 	tap_ok(b.refused_at == 1700000450 && b.refused_why == ALZ_ERR_LOCKED,
 	       "record: refusedAt and refused (locked) round-trip");
+	tap_ok(b.checked_at == 1700000600 && alz_record_vouched_at(&b) == 1700000600,
+	       "record: checkedAt round-trips; the facts' age goes by the newer of it and onlineAt");
 	tap_ok(b.ntokens == 3, "record: 3 tokens read back (%zu)", b.ntokens);
 	for (i = 0; i < 3 && i < b.ntokens; i++)
 		tok_ok = tok_ok && strcmp(b.tokens[i].session, a.tokens[i].session) == 0 &&
@@ -213,6 +222,13 @@ test_record_roundtrip(void)
 			 b.tokens[i].expires_at == a.tokens[i].expires_at;
 	tap_ok(tok_ok && b.ntokens == 3,
 	       "record: tokens keep order, session (32 chars, empty, short), secret, expiry");
+	tap_ok(b.ntokens == 3 && same_str(b.tokens[0].refresh, a.tokens[0].refresh) &&
+	       b.tokens[1].refresh == NULL && same_str(b.tokens[2].refresh, "rt-third") &&
+	       b.tokens[0].issued_at == 1700000000 && b.tokens[1].issued_at == 1700000100 &&
+	       b.tokens[2].issued_at == 1700000200,
+	       "record: refresh tokens (one with a quote and a backslash, one absent) and issuedAt "
+	       "round-trip beside their access tokens");
+	ok_has(json, "\"refreshToken\":\"rt-third\"", "record: the refresh token is stored in the record");
 	tap_ok(same_record(&a, &b), "record: whole record equal after the round trip");
 	alz_record_free(&b);
 	alz_secret_free(json);
@@ -227,13 +243,60 @@ test_record_roundtrip(void)
 		rc = alz_record_from_json(json, strlen(json), &b);
 	tap_ok(rc == ALZ_OK && same_record(&m, &b) && b.user_id == NULL && b.verifier == NULL &&
 	       b.partition_name == NULL && !b.api_2fa && b.ntokens == 0 && b.refused_at == 0 &&
-	       strstr(json, "refused") == NULL && b.user_type[0] == '\0' &&
-	       strstr(json, "\"userType\":\"\"") != NULL,
+	       b.checked_at == 0 && strstr(json, "refused") == NULL && strstr(json, "checkedAt") == NULL &&
+	       b.user_type[0] == '\0' && strstr(json, "\"userType\":\"\"") != NULL,
 	       "record: minimal record (no optional members, no tokens, no type) round-trips");
 	alz_record_free(&b);
 	alz_record_free(&m);
 	alz_secret_free(json);
 	alz_record_free(&a);
+}
+
+/* What the account phase's online check does to a record (account.c). */
+static void
+test_record_check(void)
+{
+	struct alz_record r;
+	const struct alz_token *tk;
+	struct alz_login facts;
+	char *json = NULL, part[] = "P-9";
+
+	full_record(&r, "alice");
+	/* stored oldest first; the newest expires first here: 3600, 3700, 100 s after 1700000000 */
+	r.tokens[2].expires_at = 1700000100;
+	tk = alz_record_live_token(&r, 1700000000);
+	tap_ok(tk == &r.tokens[2], "record: the newest live token is the last stored one");
+	tk = alz_record_live_token(&r, 1700000100);
+	tap_ok(tk == &r.tokens[1], "record: an expired newest one is passed over for the next");
+	tap_ok(alz_record_live_token(&r, 1700003800) == NULL, "record: no live token left: NULL");
+
+	alz_record_drop_token(&r, "no-such-token");
+	tap_ok(r.ntokens == 3, "record: dropping an unknown token drops nothing");
+	alz_record_drop_token(&r, r.tokens[1].token);
+	tap_ok(r.ntokens == 2 && r.tokens[2].token == NULL &&
+	       r.tokens[1].expires_at == 1700000100 && r.tokens[0].expires_at == 1700003600,
+	       "record: a dead token is dropped, the others keep their order");
+
+	memset(&facts, 0, sizeof(facts));
+	snprintf(facts.user_type, sizeof(facts.user_type), "supplier");
+	facts.partition_id = part;
+	ok_rc(alz_record_take_facts(&r, &facts), ALZ_OK, "record: a who-am-I's facts taken");
+	tap_ok(strcmp(r.user_type, "supplier") == 0 && same_str(r.partition_id, "P-9") && r.user_id == NULL &&
+	       r.partition_name == NULL && r.online_at == 1700000000 && r.ntokens == 2,
+	       "record: type and tenant replaced as the API said; login time and tokens untouched");
+
+	r.checked_at = 1700000900;
+	alz_record_revoke(&r, ALZ_ERR_DENIED, 1700001000);
+	tap_ok(r.online_at == 0 && r.checked_at == 0 && r.user_type[0] == '\0' &&
+	       r.verifier == NULL && r.refused_at == 1700001000 && r.refused_why == ALZ_ERR_DENIED &&
+	       alz_record_vouched_at(&r) == 0 && r.ntokens == 2,
+	       "record: a refusal revokes facts, both times and the verifier, keeps the tokens");
+	if (alz_record_to_json(&r, &json) != ALZ_OK)
+		die("alz_record_to_json");
+	tap_ok(strstr(json, "\"refused\":\"denied\"") != NULL && strstr(json, "checkedAt") == NULL,
+	       "record: a who-am-I's 401 is stored as refused: denied");
+	alz_secret_free(json);
+	alz_record_free(&r);
 }
 
 /* A valid record is V1 HEAD MID NOTOKS; each case below swaps one piece. */
@@ -261,6 +324,9 @@ static const struct json_case json_cases[] = {
 	{ "a refusal (locked)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"locked\"," NOTOKS, true },
 	{ "a refusal (forbidden)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"forbidden\"," NOTOKS,
 	  true },
+	{ "a refusal (denied: a who-am-I's 401)", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"denied\","
+	  NOTOKS, true },
+	{ "a who-am-I's time (checkedAt)", V1 HEAD MID "\"checkedAt\":1700000001," NOTOKS, true },
 	{ "session id of 32 characters", V1 HEAD MID "\"tokens\":["
 	  TOK("0123456789abcdef0123456789abcdef", "t", "1") "]}", true },
 	{ "whitespace around the document", " \n" VALID "\n ", true },
@@ -294,6 +360,9 @@ static const struct json_case json_cases[] = {
 	{ "a token that is a string", V1 HEAD MID "\"tokens\":[\"t\"]}", false },
 	{ "a refusal of another kind", V1 HEAD MID "\"refusedAt\":5,\"refused\":\"other\"," NOTOKS,
 	  false },
+	{ "checkedAt negative", V1 HEAD MID "\"checkedAt\":-1," NOTOKS, false },
+	{ "checkedAt a string", V1 HEAD MID "\"checkedAt\":\"1\"," NOTOKS, false },
+	{ "checkedAt 1.5", V1 HEAD MID "\"checkedAt\":1.5," NOTOKS, false },
 	{ "a refusal at time 0", V1 HEAD MID "\"refusedAt\":0,\"refused\":\"locked\"," NOTOKS, false },
 	{ "a refusal without its kind", V1 HEAD MID "\"refusedAt\":5," NOTOKS, false },
 	{ "a refusal's kind without its time", V1 HEAD MID "\"refused\":\"locked\"," NOTOKS, false },
@@ -337,6 +406,40 @@ static const struct json_case json_cases[] = {
 	  "\"apiUser\":\"a\",\"userType\":\"END_USER\"," MID NOTOKS, false },
 	{ "NUL escape \\u0000 in a token", V1 HEAD MID "\"tokens\":[" TOK("", "t\\u0000x", "1") "]}",
 	  false },
+	/* refresh tokens (FoodXchange): optional, but what is there must be what the API gave */
+#define RTOK(rt, iss) "{\"session\":\"\",\"token\":\"t\",\"refreshToken\":" rt "," \
+	"\"expiresAt\":1700003600" iss "}"
+	{ "a refresh token and its issuedAt", V1 HEAD MID "\"tokens\":[" RTOK("\"r\"", ",\"issuedAt\":1")
+	  "]}", true },
+	{ "issuedAt without a refresh token", V1 HEAD MID "\"tokens\":[{\"session\":\"\","
+	  "\"token\":\"t\",\"expiresAt\":1,\"issuedAt\":1}]}", true },
+	{ "a refresh token without issuedAt", V1 HEAD MID "\"tokens\":[" RTOK("\"r\"", "") "]}", false },
+	{ "a refresh token with issuedAt 0", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\"", ",\"issuedAt\":0") "]}", false },
+	{ "a refresh token that is a number", V1 HEAD MID "\"tokens\":["
+	  RTOK("7", ",\"issuedAt\":1") "]}", false },
+	{ "a refresh token that is null", V1 HEAD MID "\"tokens\":["
+	  RTOK("null", ",\"issuedAt\":1") "]}", false },
+	{ "a refresh token that is an object", V1 HEAD MID "\"tokens\":["
+	  RTOK("{}", ",\"issuedAt\":1") "]}", false },
+	{ "an empty refresh token", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"\"", ",\"issuedAt\":1") "]}", false },
+	{ "a space in a refresh token", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r r\"", ",\"issuedAt\":1") "]}", false },
+	{ "an escape in a refresh token", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\\r\"", ",\"issuedAt\":1") "]}", false },
+	{ "a NUL escape in a refresh token", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\\u0000x\"", ",\"issuedAt\":1") "]}", false },
+	{ "UTF-8 in a refresh token", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"caf\xc3\xa9\"", ",\"issuedAt\":1") "]}", false },
+	{ "a negative issuedAt", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\"", ",\"issuedAt\":-1") "]}", false },
+	{ "a fractional issuedAt", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\"", ",\"issuedAt\":1.5") "]}", false },
+	{ "issuedAt as a string", V1 HEAD MID "\"tokens\":["
+	  RTOK("\"r\"", ",\"issuedAt\":\"1\"") "]}", false },
+	{ "a refresh token twice", V1 HEAD MID "\"tokens\":[{\"session\":\"\",\"token\":\"t\","
+	  "\"refreshToken\":\"r\",\"refreshToken\":\"s\",\"expiresAt\":1,\"issuedAt\":1}]}", false },
 	{ "unterminated string", V1 "\"localUser\":\"alice", false },
 	{ "just {", "{", false },
 	{ "empty object", "{}", false },
@@ -455,6 +558,56 @@ test_record_refusals(void)
 		free(big);
 	}
 
+	/* a refresh token is capped as an access token is; both count toward ALZ_MAX_TOKEN_BYTES */
+	{
+		size_t per = ALZ_MAX_TOKEN, n = ALZ_MAX_TOKEN_BYTES / (2 * per), t, extra;
+		size_t cap = sizeof(V1 HEAD MID) + (n + 1) * (2 * per + 200) + 64;
+		char *big = malloc(cap), *val = malloc(per + 2);
+
+		if (big == NULL || val == NULL)
+			die("malloc");
+		/* one refresh token of ALZ_MAX_TOKEN + 1 bytes */
+		memset(val, 'r', per + 1);
+		val[per + 1] = '\0';
+		snprintf(big, cap, V1 HEAD MID "\"tokens\":[{\"session\":\"\",\"token\":\"t\","
+			 "\"refreshToken\":\"%s\",\"expiresAt\":1,\"issuedAt\":1}]}", val);
+		memset(&r, 0xa5, sizeof(r));
+		rc = alz_record_from_json(big, strlen(big), &r);
+		if (ok_rc(rc, ALZ_ERR_BAD_REPLY, "record refused: a refresh token of ALZ_MAX_TOKEN + 1 bytes"))
+			tap_ok(is_zeroed(&r), "record refused: a refresh token of ALZ_MAX_TOKEN + 1 bytes: zeroed");
+		else if (rc == ALZ_OK)
+			alz_record_free(&r);
+		/* N tokens of ALZ_MAX_TOKEN bytes with refresh tokens as big: exactly the cap; then one byte more */
+		val[per] = '\0';
+		for (extra = 0; extra <= 1; extra++) {
+			snprintf(big, cap, "%s", V1 HEAD MID "\"tokens\":[");
+			for (t = 0; t < n; t++) {
+				val[0] = (char)('A' + t);
+				snprintf(big + strlen(big), cap - strlen(big), "%s{\"session\":\"\","
+					 "\"token\":\"%s\",\"refreshToken\":\"%s\",\"expiresAt\":1,"
+					 "\"issuedAt\":1}", t > 0 ? "," : "", val, val);
+			}
+			if (extra)
+				strcat(big, ",{\"session\":\"\",\"token\":\"x\",\"expiresAt\":1}");
+			strcat(big, "]}");
+			memset(&r, 0xa5, sizeof(r));
+			rc = alz_record_from_json(big, strlen(big), &r);
+			if (!extra)
+				tap_ok(rc == ALZ_OK && r.ntokens == n && r.tokens[n - 1].refresh != NULL &&
+				       strlen(r.tokens[n - 1].refresh) == per,
+				       "record accepted: %zu tokens and refresh tokens of %zu bytes (exactly "
+				       "ALZ_MAX_TOKEN_BYTES)", n, per);
+			else
+				tap_ok(rc == ALZ_ERR_BAD_REPLY && is_zeroed(&r),
+				       "record refused and zeroed: its tokens and refresh tokens one byte over "
+				       "ALZ_MAX_TOKEN_BYTES");
+			if (rc == ALZ_OK)
+				alz_record_free(&r);
+		}
+		free(big);
+		free(val);
+	}
+
 	/* every 7th prefix of a full record, and the one missing only its last byte */
 	full_record(&r, "alice");
 	if (alz_record_to_json(&r, &json) != ALZ_OK)
@@ -549,7 +702,7 @@ test_record_login(void)
 	}
 	ok = ok && same_str(r.tokens[ALZ_MAX_TOKENS - 1].token, "new-token") &&
 	     r.tokens[ALZ_MAX_TOKENS - 1].expires_at == 6600;
-	tap_ok(ok && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t0"),
+	tap_ok(ok && ev.n == 1 && !ev.own && same_str(ev.tokens[0].token, "t0"),
 	       "take_login: at ALZ_MAX_TOKENS the oldest unclaimed leaves (evicted: %zu), order kept",
 	       ev.n);
 	alz_evicted_free(&ev);
@@ -566,7 +719,7 @@ test_record_login(void)
 	}
 	r.ntokens = ALZ_MAX_TOKENS;
 	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
-	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && !ev.own && same_str(ev.tokens[0], "t5");
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && !ev.own && same_str(ev.tokens[0].token, "t5");
 	for (i = 0; ok && i + 1 < ALZ_MAX_TOKENS; i++)
 		ok = r.tokens[i].token != NULL && strcmp(r.tokens[i].token, "t5") != 0 &&
 		     (strcmp(r.tokens[i].token, "t9") == 0) == (r.tokens[i].session[0] == '\0');
@@ -585,8 +738,8 @@ test_record_login(void)
 	}
 	r.ntokens = ALZ_MAX_TOKENS;
 	ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK &&
-	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && ev.own && same_str(ev.tokens[0], "new-token") &&
-	     ev.tokens[0] != tok;
+	     r.ntokens == ALZ_MAX_TOKENS && ev.n == 1 && ev.own && same_str(ev.tokens[0].token, "new-token") &&
+	     ev.tokens[0].token != tok;
 	for (i = 0; ok && i < ALZ_MAX_TOKENS; i++) {
 		snprintf(name, sizeof(name), "t%zu", i);
 		ok = same_str(r.tokens[i].token, name);
@@ -617,7 +770,7 @@ test_record_login(void)
 		login.token = big;
 		big[0] = 'Z';
 		ok = alz_record_take_login(&r, "alice", &login, 3000, &ev) == ALZ_OK && ev.n == 1 &&
-		     !ev.own && ev.tokens[0] != NULL && ev.tokens[0][0] == 'B' && r.ntokens == n &&
+		     !ev.own && ev.tokens[0].token != NULL && ev.tokens[0].token[0] == 'B' && r.ntokens == n &&
 		     r.tokens[0].token[0] == 'A' && r.tokens[n - 1].token[0] == 'Z';
 		for (i = 0; i < r.ntokens; i++)
 			total += strlen(r.tokens[i].token);
@@ -657,7 +810,7 @@ test_record_login(void)
 			snprintf(r.tokens[i].session, sizeof(r.tokens[i].session), "s%zu", i);
 		}
 		r.ntokens = i;
-		alz_record_prune(&r, 50);
+		alz_record_prune(&r, 50, NULL);
 		for (i = r.ntokens; i < ALZ_MAX_TOKENS; i++)
 			tail_zero = tail_zero && memcmp(&r.tokens[i], &zero_tok, sizeof(zero_tok)) == 0;
 		ok_int(r.ntokens, 3, "prune: 3 unexpired tokens kept");
@@ -666,10 +819,262 @@ test_record_login(void)
 		       strcmp(r.tokens[1].session, "s4") == 0 && same_str(r.tokens[2].token, "p5") &&
 		       r.tokens[2].expires_at == 51 && tail_zero,
 		       "prune: unexpired tokens kept in order with their sessions, the rest cleared");
-		alz_record_prune(&r, 1000);
+		alz_record_prune(&r, 1000, NULL);
 		ok_int(r.ntokens, 0, "prune: all expired leaves none");
 		ok_str(r.tokens[0].token, NULL, "prune: ... and clears the slot");
 		alz_record_free(&r);
+	}
+}
+
+/* Set entry I of R: TOKEN, REFRESH (or NULL), expiry, issuedAt and session (or ""). */
+static void
+set_tok(struct alz_record *r, size_t i, const char *token, const char *refresh, time_t expires_at,
+	time_t issued_at, const char *session)
+{
+	r->tokens[i].token = xstrdup(token);
+	r->tokens[i].refresh = refresh != NULL ? xstrdup(refresh) : NULL;
+	r->tokens[i].expires_at = expires_at;
+	r->tokens[i].issued_at = issued_at;
+	snprintf(r->tokens[i].session, sizeof(r->tokens[i].session), "%s", session);
+}
+
+/* The access tokens of R (or of EV) in order, joined by spaces, for a check and its message. */
+static const char *
+names(const struct alz_token *t, size_t n)
+{
+	static char buf[512];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
+			 t[i].token != NULL ? t[i].token : "(null)");
+	return buf;
+}
+
+static void
+test_record_refresh(void)
+{
+	char tok[] = "new-token", rtok[] = "new-refresh", uname[] = "api-alice";
+	struct alz_login login = {
+		.token = tok, .refresh_token = rtok, .expires_in = 3600,
+		.user_type = "MANAGEMENT_USER", .user_name = uname, .name_from_reply = true,
+	};
+	static const struct alz_token zero_tok;
+	const time_t now = 100000;
+	struct alz_record r;
+	struct alz_evicted ev;
+	size_t i, k;
+	bool ok;
+
+	memset(&ev, 0, sizeof(ev));
+	/* the new login's refresh token goes beside its access token */
+	memset(&r, 0, sizeof(r));
+	tap_ok(alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_OK && r.ntokens == 1 &&
+	       ev.n == 0 && same_str(r.tokens[0].refresh, "new-refresh") && r.tokens[0].refresh != rtok &&
+	       r.tokens[0].issued_at == now && r.tokens[0].expires_at == now + 3600,
+	       "refresh: take_login keeps a copy of the refresh token and the login's time (issuedAt)");
+	alz_record_free(&r);
+
+	/* the rule of prune, each case at once: what is dead goes, what may live is never dropped */
+	for (i = 0; i < 2; i++) {
+		bool with_ev = i == 0;
+
+		memset(&r, 0, sizeof(r));
+		set_tok(&r, 0, "dead-norefresh", NULL, 50, 40, "");
+		set_tok(&r, 1, "exp-live-rt", "r1", 50, now - 1000, "");
+		set_tok(&r, 2, "exp-live-rt-claimed", "r2", 50, now - 1000, "s2");
+		set_tok(&r, 3, "exp-dead-rt", "r3", 50, now - ALZ_REFRESH_LIFETIME, "");
+		set_tok(&r, 4, "live", "r4", now + 1, now - 10, "");
+		set_tok(&r, 5, "exp-rt-1s-left", "r5", 50, now - ALZ_REFRESH_LIFETIME + 1, "");
+		set_tok(&r, 6, "exp-rt-clock-back", "r6", 50, now + 500, "");
+		set_tok(&r, 7, "exp-now", NULL, now, now - 3600, "s7");
+		set_tok(&r, 8, "exp-dead-rt-claimed", "r8", now - 1, now - ALZ_REFRESH_LIFETIME - 5, "s8");
+		r.ntokens = 9;
+		alz_record_prune(&r, now, with_ev ? &ev : NULL);
+		ok = true;
+		for (k = r.ntokens; k < ALZ_MAX_TOKENS; k++)
+			ok = ok && memcmp(&r.tokens[k], &zero_tok, sizeof(zero_tok)) == 0;
+		if (with_ev) {
+			ok_str(names(r.tokens, r.ntokens), "exp-live-rt-claimed live",
+			       "prune with EV: kept are a claimed expired token whose refresh token lives "
+			       "(its session ends it) and a live one");
+			ok_str(names(ev.tokens, ev.n), "exp-live-rt exp-rt-1s-left exp-rt-clock-back",
+			       "prune with EV: unclaimed expired tokens whose refresh token may live go to the "
+			       "caller (1 s before ALZ_REFRESH_LIFETIME, a clock set back), in order");
+			tap_ok(ev.n == 3 && same_str(ev.tokens[0].refresh, "r1") &&
+			       same_str(ev.tokens[1].refresh, "r5") && same_str(ev.tokens[2].refresh, "r6") &&
+			       ev.tokens[0].expires_at == 50 && ev.tokens[0].issued_at == now - 1000 && !ev.own,
+			       "prune with EV: the evicted carry their refresh tokens and times");
+			tap_ok(ok && r.ntokens == 2 && same_str(r.tokens[0].refresh, "r2") &&
+			       strcmp(r.tokens[0].session, "s2") == 0,
+			       "prune with EV: the claimed one keeps its refresh token and session; the rest "
+			       "of the slots are cleared");
+			alz_evicted_free(&ev);
+		} else {
+			ok_str(names(r.tokens, r.ntokens),
+			       "exp-live-rt exp-live-rt-claimed live exp-rt-1s-left exp-rt-clock-back",
+			       "prune without EV (no connection): dropped only what is dead by the clock "
+			       "(no refresh token, or one ALZ_REFRESH_LIFETIME old, claimed or not)");
+			tap_ok(ok, "prune without EV: the slots after the kept ones are cleared");
+		}
+		alz_record_free(&r);
+	}
+
+	/* take_login: an expired one whose refresh token lives leaves for the caller to end */
+	memset(&r, 0, sizeof(r));
+	set_tok(&r, 0, "old-exp", "old-rt", now - 5, now - 3605, "");
+	set_tok(&r, 1, "old-exp-claimed", "old-rt2", now - 5, now - 3605, "s1");
+	r.ntokens = 2;
+	tap_ok(alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_OK && ev.n == 1 && !ev.own &&
+	       same_str(ev.tokens[0].token, "old-exp") && same_str(ev.tokens[0].refresh, "old-rt") &&
+	       r.ntokens == 2 && same_str(r.tokens[0].token, "old-exp-claimed") &&
+	       same_str(r.tokens[1].token, "new-token"),
+	       "refresh: take_login hands an unclaimed expired token with a live refresh token to the "
+	       "caller (evicted: %s), keeps the claimed one", names(ev.tokens, ev.n));
+	alz_evicted_free(&ev);
+	alz_record_free(&r);
+
+	/* every slot an unclaimed expired one with a live refresh token: all leave, none forgotten */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ALZ_MAX_TOKENS; i++)
+		set_tok(&r, i, "e", "rt", now - 1, now - 100, "");
+	r.ntokens = ALZ_MAX_TOKENS;
+	ok = alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_OK &&
+	     ev.n == ALZ_MAX_TOKENS && r.ntokens == 1 && same_str(r.tokens[0].token, "new-token");
+	for (i = 0; ok && i < ev.n; i++)
+		ok = same_str(ev.tokens[i].refresh, "rt");
+	tap_ok(ok, "refresh: %d expired tokens with live refresh tokens: all %zu handed to the caller "
+	       "with their refresh tokens, the new one stored", ALZ_MAX_TOKENS, ev.n);
+	alz_evicted_free(&ev);
+	alz_record_free(&r);
+
+	/* the byte cap counts refresh tokens: without them the new login would fit */
+	{
+		size_t per = ALZ_MAX_TOKEN, n = ALZ_MAX_TOKEN_BYTES / (2 * per);
+		char *big = malloc(per + 1);
+
+		if (big == NULL)
+			die("malloc");
+		memset(big, 'b', per);
+		big[per] = '\0';
+		memset(&r, 0, sizeof(r));
+		for (i = 0; i < n; i++) {
+			big[0] = (char)('A' + i);
+			set_tok(&r, i, big, big, now + 100, now - 10, "");
+		}
+		r.ntokens = n;
+		ok = alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_OK && ev.n == 1 &&
+		     ev.tokens[0].token != NULL && ev.tokens[0].token[0] == 'A' &&
+		     ev.tokens[0].refresh != NULL && ev.tokens[0].refresh[0] == 'A' && r.ntokens == n &&
+		     r.tokens[0].token[0] == 'B' && same_str(r.tokens[n - 1].token, "new-token") &&
+		     same_str(r.tokens[n - 1].refresh, "new-refresh");
+		tap_ok(ok, "refresh: ALZ_MAX_TOKEN_BYTES counts refresh tokens: %zu tokens and refresh "
+		       "tokens of %zu bytes fill it, so the oldest leaves (with its refresh token) for a "
+		       "new small one", n, per);
+		alz_evicted_free(&ev);
+		alz_record_free(&r);
+		free(big);
+	}
+
+	/* every stored one claimed: the new login's own goes back with its refresh token */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ALZ_MAX_TOKENS; i++)
+		set_tok(&r, i, "c", NULL, now + 100, now - 10, "s");
+	r.ntokens = ALZ_MAX_TOKENS;
+	tap_ok(alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_OK && ev.n == 1 && ev.own &&
+	       same_str(ev.tokens[0].token, "new-token") && same_str(ev.tokens[0].refresh, "new-refresh") &&
+	       ev.tokens[0].refresh != rtok && ev.tokens[0].expires_at == now + 3600,
+	       "refresh: every stored token claimed: the new one is handed back with its refresh token");
+	alz_evicted_free(&ev);
+	tap_ok(ev.n == 0 && memcmp(&ev.tokens[0], &zero_tok, sizeof(zero_tok)) == 0,
+	       "refresh: alz_evicted_free clears every entry");
+	alz_record_free(&r);
+
+	/* an EV that already holds tokens could overflow: refused, nothing changed */
+	memset(&r, 0, sizeof(r));
+	ev.n = 1;
+	tap_ok(alz_record_take_login(&r, "alice", &login, now, &ev) == ALZ_ERR_INPUT && r.ntokens == 0,
+	       "refresh: take_login refuses an EV that is not empty");
+	ev.n = 0;
+	alz_record_free(&r);
+
+	/* keep: a token whose end failed goes back, unclaimed and last, within the caps */
+	{
+		struct alz_token t;
+
+		memset(&r, 0, sizeof(r));
+		set_tok(&r, 0, "other", NULL, now + 100, now - 10, "s0");
+		r.ntokens = 1;
+		memset(&t, 0, sizeof(t));
+		set_tok(&r, 1, "back", "back-rt", now - 5, now - 3605, "s1");
+		t = r.tokens[1];
+		memset(&r.tokens[1], 0, sizeof(r.tokens[1]));
+		ok = alz_record_keep(&r, &t, now) == ALZ_OK && r.ntokens == 2 &&
+		     same_str(r.tokens[1].token, "back") && same_str(r.tokens[1].refresh, "back-rt") &&
+		     r.tokens[1].session[0] == '\0' && r.tokens[1].issued_at == now - 3605 &&
+		     memcmp(&t, &zero_tok, sizeof(t)) == 0;
+		tap_ok(ok, "keep: a token whose end failed goes back unclaimed, last, with its refresh "
+		       "token and times; the caller's copy is zeroed (transferred)");
+		alz_record_free(&r);
+
+		/* nothing left alive: no refresh token, or a dead one */
+		memset(&r, 0, sizeof(r));
+		memset(&t, 0, sizeof(t));
+		t.token = xstrdup("norefresh");
+		t.expires_at = now + 10;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == 0 && t.token != NULL,
+		       "keep: a token without a refresh token is not kept (it dies by its expiry)");
+		alz_token_clear(&t);
+		t.token = xstrdup("deadrt");
+		t.refresh = xstrdup("rt");
+		t.issued_at = now - ALZ_REFRESH_LIFETIME;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == 0 && t.token != NULL,
+		       "keep: one whose refresh token is ALZ_REFRESH_LIFETIME old is not kept");
+		alz_token_clear(&t);
+
+		/* no room: ALZ_MAX_TOKENS, or the byte cap; nothing is evicted for it */
+		for (i = 0; i < ALZ_MAX_TOKENS; i++)
+			set_tok(&r, i, "x", NULL, now + 100, now, "");
+		r.ntokens = ALZ_MAX_TOKENS;
+		t.token = xstrdup("full");
+		t.refresh = xstrdup("rt");
+		t.issued_at = now;
+		tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == ALZ_MAX_TOKENS &&
+		       same_str(t.token, "full") && same_str(r.tokens[0].token, "x"),
+		       "keep: a full record (ALZ_MAX_TOKENS) keeps it not and evicts nothing");
+		alz_record_free(&r);
+		{
+			size_t per = ALZ_MAX_TOKEN, n = ALZ_MAX_TOKEN_BYTES / per;
+			char *big = malloc(per + 1);
+
+			if (big == NULL)
+				die("malloc");
+			memset(big, 'b', per);
+			big[per] = '\0';
+			memset(&r, 0, sizeof(r));
+			for (i = 0; i < n; i++)
+				set_tok(&r, i, big, NULL, now + 100, now, "");
+			r.ntokens = n;
+			tap_ok(alz_record_keep(&r, &t, now) == ALZ_SKIP && r.ntokens == n &&
+			       same_str(t.token, "full"),
+			       "keep: a record at ALZ_MAX_TOKEN_BYTES keeps it not");
+			alz_record_free(&r);
+			free(big);
+		}
+		alz_token_clear(&t);
+	}
+
+	/* clear wipes both secrets and the entry */
+	{
+		struct alz_token t;
+
+		memset(&t, 0, sizeof(t));
+		t.token = xstrdup("a");
+		t.refresh = xstrdup("b");
+		t.expires_at = 5;
+		alz_token_clear(&t);
+		tap_ok(memcmp(&t, &zero_tok, sizeof(t)) == 0, "refresh: alz_token_clear zeroes the entry");
 	}
 }
 
@@ -1047,7 +1452,7 @@ test_trust(void)
 	unlink(T "/shared/u.alice.json");
 	tap_ok(alz_cache_lock(&c, "alice", &fd) == ALZ_ERR_NO_CACHE && fd == -1 &&
 	       dir_count(T "/shared", NULL) == 0, "unusable cache: no lock taken, no lock file");
-	tap_ok(alz_cache_remove(&c, "alice") == ALZ_ERR_NO_CACHE, "unusable cache: remove refused");
+	tap_ok(alz_cache_remove(&c, "alice", NULL) == ALZ_ERR_NO_CACHE, "unusable cache: remove refused");
 	alz_config_free(&cfg);
 }
 
@@ -1265,7 +1670,7 @@ test_markers(const struct alz_cache *c, const struct alz_record *a)
 	       "markers: without a record, a refused mark still counts");
 	if (alz_cache_store(c, "alice", a) != ALZ_OK)
 		die("alz_cache_store");
-	tap_ok(alz_cache_remove(c, "alice") == ALZ_OK && !exists(REC "/u.alice.forget") &&
+	tap_ok(alz_cache_remove(c, "alice", NULL) == ALZ_OK && !exists(REC "/u.alice.forget") &&
 	       !exists(REC "/u.alice.refused") && !exists(REC "/u.alice.json") &&
 	       alz_cache_refused(c, "alice", &why) == 0, "markers: remove deletes them with the record");
 	/* the record comes back for the tests after this one */
@@ -1378,11 +1783,36 @@ test_records_on_disk(void)
 		if (alz_cache_lock(&c, "tamper", &fd) != ALZ_OK)
 			die("alz_cache_lock");
 		alz_cache_unlock(fd);
-		tap_ok(alz_cache_remove(&c, "tamper") == ALZ_OK && !exists(TAMPER) &&
+		tap_ok(alz_cache_remove(&c, "tamper", NULL) == ALZ_OK && !exists(TAMPER) &&
 		       !exists(REC "/u.tamper.lock") && alz_cache_load(&c, "tamper", &b) == ALZ_ERR_NOT_FOUND,
 		       "records: remove deletes the record and its lock file");
 		ok_rc(alz_cache_load(&c, "tamper", &b), ALZ_ERR_NOT_FOUND, "records: ... and it loads no more");
-		ok_rc(alz_cache_remove(&c, "tamper"), ALZ_OK, "records: removing nothing is fine");
+		ok_rc(alz_cache_remove(&c, "tamper", NULL), ALZ_OK, "records: removing nothing is fine");
+	}
+	/* remove hands back every token the record held (cache purge ends them at the API) */
+	{
+		struct alz_evicted taken;
+
+		full_record(&a, "purged");
+		if (alz_cache_store(&c, "purged", &a) != ALZ_OK)
+			die("alz_cache_store");
+		memset(&taken, 0xa5, sizeof(taken));
+		rc = alz_cache_remove(&c, "purged", &taken);
+		tap_ok(rc == ALZ_OK && !exists(REC "/u.purged.json") && taken.n == 3 &&
+		       same_str(taken.tokens[0].token, a.tokens[0].token) &&
+		       same_str(taken.tokens[0].refresh, a.tokens[0].refresh) &&
+		       taken.tokens[1].refresh == NULL && same_str(taken.tokens[2].refresh, "rt-third") &&
+		       strcmp(taken.tokens[0].session, session_full) == 0,
+		       "records: remove hands back the record's %zu tokens with their refresh tokens", taken.n);
+		if (rc == ALZ_OK)
+			alz_evicted_free(&taken);
+		memset(&taken, 0xa5, sizeof(taken));
+		tap_ok(alz_cache_remove(&c, "purged", &taken) == ALZ_OK && taken.n == 0,
+		       "records: removing nothing hands back no token");
+		write_file(REC "/u.purged.json", "{\"version\":1,", 13, 0600);
+		tap_ok(alz_cache_remove(&c, "purged", &taken) == ALZ_OK && taken.n == 0 &&
+		       !exists(REC "/u.purged.json"), "records: a corrupt record is removed, no token handed back");
+		alz_record_free(&a);
 	}
 	alz_config_free(&cfg);
 	alz_config_free(&ocfg);
@@ -1705,8 +2135,10 @@ main(void)
 	memset(mid_user, 'a', sizeof(mid_user) - 1);
 
 	test_record_roundtrip();
+	test_record_check();
 	test_record_refusals();
 	test_record_login();
+	test_record_refresh();
 	test_names();
 	test_verifier();
 

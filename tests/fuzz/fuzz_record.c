@@ -12,7 +12,7 @@
 static void
 check_record(const struct alz_record *r)
 {
-	size_t i;
+	size_t i, bytes = 0;
 
 	FUZZ_CHECK(r->local_user != NULL && r->api_user != NULL);
 	FUZZ_CHECK(fuzz_no_control(r->local_user) && fuzz_no_control(r->api_user));
@@ -25,9 +25,16 @@ check_record(const struct alz_record *r)
 		FUZZ_CHECK(strlen(r->tokens[i].token) <= ALZ_MAX_TOKEN);
 		FUZZ_CHECK(memchr(r->tokens[i].session, '\0', sizeof(r->tokens[i].session)) != NULL);
 		FUZZ_CHECK(r->tokens[i].expires_at >= 0);
+		/* a refresh token is what the API could have given, and its login's time is known */
+		FUZZ_CHECK(r->tokens[i].refresh == NULL ||
+			   (r->tokens[i].refresh[0] != '\0' && strlen(r->tokens[i].refresh) <= ALZ_MAX_TOKEN &&
+			    fuzz_no_control(r->tokens[i].refresh) && r->tokens[i].issued_at > 0));
+		bytes += strlen(r->tokens[i].token) +
+			 (r->tokens[i].refresh != NULL ? strlen(r->tokens[i].refresh) : 0);
 	}
+	FUZZ_CHECK(bytes <= ALZ_MAX_TOKEN_BYTES);
 	for (; i < ALZ_MAX_TOKENS; i++)
-		FUZZ_CHECK(r->tokens[i].token == NULL);
+		FUZZ_CHECK(r->tokens[i].token == NULL && r->tokens[i].refresh == NULL);
 	FUZZ_CHECK(r->nfail <= ALZ_MAX_FAIL_TIMES);
 	FUZZ_CHECK(r->online_at >= 0 && r->auth_at >= 0 && r->offline_fail_at >= 0);
 	FUZZ_CHECK(r->offline_failures >= 0);
@@ -62,6 +69,8 @@ check_round_trip(const struct alz_record *r)
 		FUZZ_CHECK(strcmp(r->tokens[i].token, back.tokens[i].token) == 0);
 		FUZZ_CHECK(strcmp(r->tokens[i].session, back.tokens[i].session) == 0);
 		FUZZ_CHECK(r->tokens[i].expires_at == back.tokens[i].expires_at);
+		FUZZ_CHECK(same(r->tokens[i].refresh, back.tokens[i].refresh));
+		FUZZ_CHECK(r->tokens[i].issued_at == back.tokens[i].issued_at);
 	}
 	for (i = 0; i < r->nfail; i++)
 		FUZZ_CHECK(r->fail_times[i] == back.fail_times[i]);
@@ -84,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		/* a refused record leaves nothing behind */
 		FUZZ_CHECK(r.local_user == NULL && r.api_user == NULL && r.verifier == NULL);
-		FUZZ_CHECK(r.ntokens == 0 && r.tokens[0].token == NULL);
+		FUZZ_CHECK(r.ntokens == 0 && r.tokens[0].token == NULL && r.tokens[0].refresh == NULL);
 	}
 	alz_record_free(&r);
 	free(json);
