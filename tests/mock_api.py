@@ -84,8 +84,8 @@ Listeners:
      POST /sso {knobs}               change some knobs; answers as GET /sso
      GET  /sso/codes                 every code issued: [{"code", "user", "clientId",
                                      "redirectUri", "scope", "state", "challenge",
-                                     "method", "issued", "expires", "expiresIn", "used",
-                                     "live"}]
+                                     "challengeMethod", "issued", "expires",
+                                     "expiresIn", "used", "live"}]
      POST /sso/expire {["code": c][, "age": s]}  expire now the codes (or one), or with
                                      "age" make them s seconds older; {"expired": n (live
                                      before, expired now), "touched": n}
@@ -132,8 +132,9 @@ as it is, e.g. a hostile configuration; null: the configuration again).
              "redirect_uri", "code_verifier" (null when absent), "verdict" (ok, body, query,
              no-code, unknown, used, expired, redirect_uri, no-verifier, verifier-format,
              verifier-mismatch, unexpected-verifier, no-user, locked; null when a fault
-             answered), "status", "why", "user", "challenge" and "method" (the code's),
-             "verifierMatched" (S256(verifier) == challenge; null without both), "authToken"}.
+             answered), "status", "why", "user", "challenge" and "challengeMethod" (the
+             code's), "verifierMatched" (S256(verifier) == challenge; null without both),
+             "authToken" (the token a success issued)}.
 
 Fault modes apply to the API listeners only. Common optional fields:
 "path" (only requests to this exact path), "listener" (only this listener),
@@ -760,7 +761,8 @@ class State:
             code = code or secrets.token_urlsafe(24)
             self.sso_codes[code] = {
                 "user": user, "clientId": client_id, "redirectUri": redirect_uri,
-                "scope": scope, "state": state, "challenge": challenge, "method": method,
+                "scope": scope, "state": state, "challenge": challenge,
+                "challengeMethod": method,
                 "issued": now, "expires": now + self.sso["codeLifetime"], "used": False}
         return code
 
@@ -1067,7 +1069,8 @@ class APIHandler(BaseHandler):
                 "query": url.query, "params": q, "code": q.get("code"),
                 "redirect_uri": q.get("redirect_uri"), "code_verifier": q.get("code_verifier"),
                 "verdict": None, "status": None, "user": None, "challenge": None,
-                "method": None, "verifierMatched": None, "authToken": None, "why": None}
+                "challengeMethod": None, "verifierMatched": None, "authToken": None,
+                "why": None}
         state.log_request(self.log_rec)
         if body is None:
             return
@@ -1318,7 +1321,8 @@ class APIHandler(BaseHandler):
         verdict, rec = state.redeem_sso(params["code"], params.get("redirect_uri"), verifier)
         facts = {}
         if rec is not None:
-            facts = {"user": rec["user"], "challenge": rec["challenge"], "method": rec["method"]}
+            facts = {"user": rec["user"], "challenge": rec["challenge"],
+                     "challengeMethod": rec["challengeMethod"]}
             if rec["challenge"] is not None and verifier is not None:
                 facts["verifierMatched"] = hmac.compare_digest(s256(verifier), rec["challenge"])
         if verdict != "ok":
