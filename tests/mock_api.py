@@ -87,8 +87,8 @@ Listeners:
                                      "challengeMethod", "issued", "expires",
                                      "expiresIn", "used", "live"}]
      POST /sso/expire {["code": c][, "age": s]}  expire now the codes (or one), or with
-                                     "age" make them s seconds older; {"expired": n (live
-                                     before, expired now), "touched": n}
+                                     "age" make them s seconds older; {"expired": n (unused
+                                     and live before, expired now), "touched": n}
      POST /sso/next-codes {"codes": [...]}  the provider issues these codes next, in order
      GET  /idp/requests              the identity provider's log: per call conn, time,
                                      method, path, query (decoded), user (the one who
@@ -810,7 +810,7 @@ class State:
             for k, v in self.sso_codes.items():
                 if code is not None and k != code:
                     continue
-                was_live = v["expires"] > now
+                was_live = not v["used"] and v["expires"] > now
                 touched += 1
                 if age is None:
                     v["expires"] = min(v["expires"], now - 1)
