@@ -13,6 +13,7 @@ import math
 import os
 import pwd
 import re
+import select
 import shutil
 import socket
 import ssl
@@ -433,6 +434,64 @@ def sso_page_code(address, ca=None):
         raise SsoRefused(status, {}, body.decode("utf-8", "replace"))
     return m.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">") \
         .replace("&amp;", "&")
+
+
+class SsoBrowser:
+    """A RESPOND for Bed.pam_dialog that plays a person with a browser: at the first prompt
+    whose text (since the last answer) holds an address, sign USER in there (PASSWORD
+    default the fixture's; FORM: by form) and paste what PASTE says: "address" (the whole
+    address the browser ended on), "code" (the bare code), or PASTE(address) -> str (e.g.
+    another state). Every other prompt gets the next of ANSWERS; when they are used up,
+    None (the input ends). Afterwards: .url (the address the module showed), .address,
+    .code, .refused (an SsoRefused when the provider did not sign in; the input then ends),
+    .texts (each prompt's text)."""
+
+    def __init__(self, bed, user, password=None, paste="address", answers=(), form=False):
+        self.bed, self.user, self.password, self.form = bed, user, password, form
+        self.paste = paste
+        self.answers = list(answers)
+        self.url = self.address = self.code = self.refused = None
+        self.texts = []
+
+    def __call__(self, style, text):
+        self.texts.append(text)
+        url = sso_url_in(text)
+        if self.url is None and url is not None:
+            self.url = url
+            try:
+                self.address = self.bed.sso_sign_in(url, self.user, self.password, self.form)
+            except SsoRefused as e:
+                self.refused = e
+                return None
+            self.code = sso_code(self.address)
+            if callable(self.paste):
+                return self.paste(self.address)
+            return self.code if self.paste == "code" else self.address
+        return self.answers.pop(0) if self.answers else None
+
+
+# the read(2) system call's number, to see a driver wait for its next answer
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "riscv64": 63, "i386": 3, "i686": 3,
+                 "armv7l": 3, "ppc64le": 3, "s390x": 3}
+_PROMPT_LINE = re.compile(rb"(?m)^(PROMPT-ON|PROMPT-OFF|WAITING)(?::|$)")
+
+
+def _reads_stdin(pid):
+    """Whether process PID waits in read(0, ...) now (/proc/PID/syscall); None: unknown."""
+    nr = _READ_SYSCALL.get(os.uname().machine)
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    if nr is None or not fields:
+        return None
+    if fields[0] == "running":
+        return False
+    try:
+        return int(fields[0]) == nr and int(fields[1], 16) == 0
+    except (ValueError, IndexError):
+        return None
 
 
 # ---------------------------------------------------------------- TAP
@@ -982,6 +1041,97 @@ class Bed:
         p.stderr = p.stderr.decode("utf-8", "replace")
         self.note_tools(p.returncode, p.stderr, cmd)
         return Result(p, elapsed, list(ops))
+
+    def pam_dialog(self, user, respond, ops=("authenticate",), conf=None, args="", confdir=None,
+                   service="alz-test", rhost=None, silent=False, env=None, timeout=60,
+                   driver=None, driver_args=(), prefix=()):
+        """bed.pam, but a conversation: each time the driver waits for an answer (a
+        PROMPT-ON / PROMPT-OFF line, or WAITING), RESPOND(style, text) is called, STYLE
+        "ON", "OFF" or "WAITING", TEXT the driver's output since the last answer (INFO and
+        ERROR lines of the round included, a prompt's text over several lines whole); it
+        returns the answer (a str, sent with a newline) or None (the input ends). A prompt
+        is taken whole once the driver waits in read(0) (/proc/PID/syscall), or, where that
+        cannot be seen, after 0.5 s (scaled) of quiet (2 s when the pid is a PREFIX that
+        does not exec). Returns a Result with .prompts:
+        [(style, text, answer)]. See SsoBrowser for a RESPOND that signs in."""
+        if confdir is None:
+            confdir = self.service(conf or self.conf(), args=args, name=service)
+        cmd = list(prefix) + WRAP + [driver or DRIVER, "-d", confdir] + list(driver_args)
+        if rhost:
+            cmd += ["-r", rhost]
+        if silent:
+            cmd += ["-s"]
+        cmd += [service, user] + list(ops)
+        t0 = time.monotonic()
+        deadline = t0 + timeout * TIME_SCALE
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+        err = []
+        reader = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+        reader.start()
+        fd = p.stdout.fileno()
+        out = b""
+        since = 0                  # where the output since the last answer starts
+        quiet_since = time.monotonic()
+        prompts = []
+        try:
+            while True:
+                now = time.monotonic()
+                if now > deadline:
+                    p.kill()
+                    break
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                if ready:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break      # the driver closed its output: it is done
+                    out += chunk
+                    quiet_since = time.monotonic()
+                    continue
+                pending = out[since:]
+                found = list(_PROMPT_LINE.finditer(pending))
+                if not found or not pending.endswith(b"\n") or p.stdin.closed:
+                    continue
+                # the driver prints a prompt, flushes, reads: once it reads, the text is
+                # whole (a message over 4 KiB comes in several writes). A PREFIX that forks
+                # is never seen reading: quiet then says it, later.
+                waiting = _reads_stdin(p.pid)
+                quiet = time.monotonic() - quiet_since
+                if not (waiting or (waiting is None and quiet >= 0.5 * TIME_SCALE)
+                        or quiet >= 2.0 * TIME_SCALE):
+                    continue
+                style = found[-1].group(1).decode().replace("PROMPT-", "")
+                text = pending.decode("utf-8", "replace")
+                answer = respond(style, text)
+                prompts.append((style, text, answer))
+                since = len(out)
+                try:
+                    if answer is None:
+                        p.stdin.close()
+                    else:
+                        p.stdin.write(answer.encode("utf-8", "surrogateescape") + b"\n")
+                        p.stdin.flush()
+                except BrokenPipeError:
+                    pass
+        finally:
+            try:
+                p.wait(max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            reader.join(10)
+            if not p.stdin.closed:
+                try:
+                    p.stdin.close()
+                except BrokenPipeError:
+                    pass
+        elapsed = time.monotonic() - t0
+        done = subprocess.CompletedProcess(cmd, p.returncode, out.decode("utf-8", "replace"),
+                                           b"".join(err).decode("utf-8", "replace"))
+        self.note_tools(done.returncode, done.stderr, cmd)
+        result = Result(done, elapsed, list(ops))
+        result.prompts = prompts
+        return result
 
     def note_tools(self, returncode, stderr, cmd):
         """Remember any sanitizer or valgrind report of a driver run (finish() turns them into a check)."""

@@ -667,6 +667,68 @@ try:
     ok(alztest.api_path("sso") == SSO and alztest.api_method("sso") == "POST"
        and alztest.api_path("sso_config") == SSO and alztest.api_method("sso_config") == "GET"
        and alztest.sso_supported(), "alztest: api_path/api_method of sso and sso_config; sso_supported")
+
+    # bed.pam_dialog with a fake driver (the real one needs root and PAM): prompts as
+    # alz-pamdrive prints them, one over several lines and several writes
+    fake = os.path.join(TMP, "fake-drive")
+    with open(fake, "w") as f:
+        f.write("""#!/usr/bin/python3
+import sys, time
+url = sys.argv[3]      # after -d CONFDIR, as alz-pamdrive takes them
+sys.stdout.write("INFO: Single sign-on for host test\\n")
+sys.stdout.write("PROMPT-OFF: Open this address in a browser:\\n  " + url + "\\n")
+sys.stdout.flush()
+time.sleep(0.3)
+sys.stdout.write("x" * 5000 + "\\nPaste the code or the address: \\n")
+sys.stdout.flush()
+first = sys.stdin.readline().rstrip("\\n")
+sys.stdout.write("GOT: " + first + "\\nPROMPT-ON: again\\n")
+sys.stdout.flush()
+second = sys.stdin.readline().rstrip("\\n")
+sys.stdout.write("GOT: " + second + "\\nPROMPT-OFF: third\\n")
+sys.stdout.flush()
+third = sys.stdin.readline()
+sys.stdout.write("EOF: %s\\nauthenticate: PAM_SUCCESS\\n" % (third == ""))
+""")
+    os.chmod(fake, 0o755)
+    alztest.WRAP[:] = []
+    bed.runs, bed.tool_errors = 0, []
+    v, ch = pkce_pair()
+    url = auth_url(ch)
+    browser = alztest.SsoBrowser(bed, "alice", answers=["second answer"])
+    t0 = time.monotonic()
+    r = bed.pam_dialog("alice", browser, confdir=TMP, driver=fake, driver_args=[url], timeout=60)
+    got = r.lines("GOT: ")
+    ok(r.code == "PAM_SUCCESS" and browser.url == url and r.elapsed < 30 * alztest.TIME_SCALE
+       and got == [browser.address, "second answer"]
+       and alztest.sso_code(browser.address) == browser.code and r.lines("EOF: ") == ["True"]
+       and [p[0] for p in r.prompts] == ["OFF", "ON", "OFF"] and "x" * 5000 in r.prompts[0][1]
+       and r.prompts[0][1].startswith("INFO: Single sign-on") and r.prompts[2][2] is None
+       and bed.runs == 1,
+       "bed.pam_dialog + SsoBrowser: the whole prompt (INFO, several lines, several writes), the "
+       "address pasted, the next answer, then the input ends",
+       [r.out[-600:], [(p[0], p[1][:300], p[2]) for p in r.prompts], browser.url, browser.refused])
+    browser = alztest.SsoBrowser(bed, "alice", paste="code")
+    r = bed.pam_dialog("alice", browser, confdir=TMP, driver=fake, driver_args=[auth_url(ch)], timeout=60)
+    ok(r.lines("GOT: ")[:1] == [browser.code] and browser.refused is None, "SsoBrowser paste=code: the bare code", r)
+    browser = alztest.SsoBrowser(bed, "alice", paste=lambda a: a.replace("state=", "state=x"))
+    r = bed.pam_dialog("alice", browser, confdir=TMP, driver=fake, driver_args=[auth_url(ch)], timeout=60)
+    ok(r.lines("GOT: ")[:1] == [browser.address.replace("state=", "state=x")], "SsoBrowser paste=callable",
+       r.out[-600:])
+    browser = alztest.SsoBrowser(bed, "alice")
+    r = bed.pam_dialog("alice", browser, confdir=TMP, driver=fake, driver_args=[auth_url(None)], timeout=60)
+    ok(browser.refused is not None and browser.refused.status == 400 and set(r.lines("GOT: ")) == {""}
+       and r.prompts[0][2] is None and len(r.prompts) == 1,
+       "SsoBrowser: a URL the provider refuses -> .refused, the input ends", r.out[-600:])
+    # a PREFIX that forks (sh runs the driver as its child): never seen in read(0), so
+    # quiet says the prompt is whole
+    browser = alztest.SsoBrowser(bed, "alice", answers=["two"])
+    r = bed.pam_dialog("alice", browser, confdir=TMP, driver=fake, driver_args=[auth_url(ch)], timeout=60,
+                       prefix=["/bin/sh", "-c", '"$@"; exit $?', "sh"])
+    ok(r.lines("GOT: ") == [browser.address, "two"] and r.code == "PAM_SUCCESS",
+       "pam_dialog through a PREFIX that forks", r.out[-600:])
+    ok(time.monotonic() - t0 < 60 * alztest.TIME_SCALE, "pam_dialog ends when the driver does")
+
     alztest.DIALECT, alztest.FX = "foodxchange", True
     ok(alztest.api_path("sso") is None and not alztest.sso_supported(),
        "foodxchange: no sso op, sso_supported() false")
