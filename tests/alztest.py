@@ -13,8 +13,10 @@ import math
 import os
 import pwd
 import re
+import select
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -324,6 +326,172 @@ def translate_conf(values):
             k = "groups." + type_name(k[len("groups."):])
         out[k] = v
     return out
+
+
+# ---------------------------------------------------------------- single sign-on (API.md §7)
+SSO_URL_RE = re.compile(r"https?://[\x21-\x7e]+")
+
+
+def sso_supported():
+    """Whether this dialect has single sign-on (alianza; the FoodXchange paths are 404)."""
+    return not FX
+
+
+def s256(verifier):
+    """BASE64URL(SHA256(verifier)) without padding: the S256 challenge of a PKCE verifier."""
+    return mock_api.s256(verifier)
+
+
+def sso_url_in(text):
+    """The first http(s) address in TEXT (what the module showed), or None."""
+    m = SSO_URL_RE.search(text or "")
+    return m.group(0) if m else None
+
+
+def sso_url_params(url):
+    """The query parameters of an address, decoded ("+" is a space, as a provider reads
+    it), as {name: value}; ValueError when a parameter is there twice."""
+    out = {}
+    for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query, keep_blank_values=True):
+        if k in out:
+            raise ValueError("parameter %s twice in %s" % (k, url))
+        out[k] = v
+    return out
+
+
+def sso_code(address):
+    """The code of the address the browser ended on (redirectUri?code=..&state=..)."""
+    return sso_url_params(address).get("code")
+
+
+def sso_state(address):
+    """The state of the address the browser ended on."""
+    return sso_url_params(address).get("state")
+
+
+class SsoRefused(Exception):
+    """The test provider did not sign the user in: .status, .headers, .body."""
+
+    def __init__(self, status, headers, body):
+        super().__init__("identity provider answered %d: %s" % (status, body[:300]))
+        self.status, self.headers, self.body = status, headers, body
+
+
+def _https(url, ca, method="GET", body=None, headers=None, timeout=30):
+    """One HTTPS request to URL verified against CA, no redirect followed: (status,
+    {lower-case header: value}, body bytes)."""
+    u = urllib.parse.urlsplit(url)
+    if u.scheme != "https":
+        raise ValueError("not an https address: %r" % url[:200])
+    ctx = ssl.create_default_context(cafile=ca)
+    c = http.client.HTTPSConnection(u.hostname, u.port or 443, context=ctx,
+                                    timeout=timeout * TIME_SCALE)
+    try:
+        target = (u.path or "/") + ("?" + u.query if u.query else "")
+        c.request(method, target, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def sso_authorize(url, user=None, password=None, ca=None, form=False):
+    """What a browser does with the authorization URL the module showed: one request, the
+    redirect not followed. USER/PASSWORD sign in with HTTP Basic (FORM: a form POST of
+    username and password to the same URL); USER None: no credentials (the login page).
+    CA: the test CA file (default the bed's). Returns (status, headers, body)."""
+    ca = ca or os.path.join(BUILDDIR, "tests", "tmp", "certs", "ca.pem")
+    if user is not None and password is None:
+        password = _fixture_user(user).get("password", "")
+    headers = {}
+    body = None
+    if user is not None and form:
+        body = urllib.parse.urlencode({"username": user, "password": password})
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif user is not None:
+        cred = ("%s:%s" % (user, password)).encode("utf-8")
+        headers["Authorization"] = "Basic " + base64.b64encode(cred).decode("ascii")
+    return _https(url, ca, "POST" if body is not None else "GET", body, headers)
+
+
+def sso_sign_in(url, user, password=None, ca=None, form=False):
+    """Sign fixture user USER in at the test provider through URL (the authorization URL
+    the module showed; PASSWORD default the fixture's) and return the address the browser
+    ends on: the 302's Location, redirectUri?code=..&state=... SsoRefused when the provider
+    does not answer 302 (a URL the module built wrong: 400; wrong credentials: 401)."""
+    status, headers, body = sso_authorize(url, user, password, ca, form)
+    if status != 302 or not headers.get("location"):
+        raise SsoRefused(status, headers, body.decode("utf-8", "replace"))
+    return headers["location"]
+
+
+def sso_page_code(address, ca=None):
+    """The code the redirectUri's page (served by the mock) shows for ADDRESS."""
+    ca = ca or os.path.join(BUILDDIR, "tests", "tmp", "certs", "ca.pem")
+    status, _, body = _https(address, ca)
+    m = re.search(r'<pre id="code">([^<]*)</pre>', body.decode("utf-8", "replace"))
+    if status != 200 or not m:
+        raise SsoRefused(status, {}, body.decode("utf-8", "replace"))
+    return m.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">") \
+        .replace("&amp;", "&")
+
+
+class SsoBrowser:
+    """A RESPOND for Bed.pam_dialog that plays a person with a browser: at the first prompt
+    whose text (since the last answer) holds an address, sign USER in there (PASSWORD
+    default the fixture's; FORM: by form) and paste what PASTE says: "address" (the whole
+    address the browser ended on), "code" (the bare code), or PASTE(address) -> str (e.g.
+    another state). Every other prompt gets the next of ANSWERS; when they are used up,
+    None (the input ends). Afterwards: .url (the address the module showed), .address,
+    .code, .refused (an SsoRefused when the provider did not sign in; the input then ends),
+    .texts (each prompt's text)."""
+
+    def __init__(self, bed, user, password=None, paste="address", answers=(), form=False):
+        self.bed, self.user, self.password, self.form = bed, user, password, form
+        self.paste = paste
+        self.answers = list(answers)
+        self.url = self.address = self.code = self.refused = None
+        self.texts = []
+
+    def __call__(self, style, text):
+        self.texts.append(text)
+        url = sso_url_in(text)
+        if self.url is None and url is not None:
+            self.url = url
+            try:
+                self.address = self.bed.sso_sign_in(url, self.user, self.password, self.form)
+            except SsoRefused as e:
+                self.refused = e
+                return None
+            self.code = sso_code(self.address)
+            if callable(self.paste):
+                return self.paste(self.address)
+            return self.code if self.paste == "code" else self.address
+        return self.answers.pop(0) if self.answers else None
+
+
+# the read(2) system call's number, to see a driver wait for its next answer
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "riscv64": 63, "i386": 3, "i686": 3,
+                 "armv7l": 3, "ppc64le": 3, "s390x": 3}
+_PROMPT_LINE = re.compile(rb"(?m)^(PROMPT-ON|PROMPT-OFF|WAITING)(?::|$)")
+
+
+def _reads_stdin(pid):
+    """Whether process PID waits in read(0, ...) now (/proc/PID/syscall); None: unknown."""
+    nr = _READ_SYSCALL.get(os.uname().machine)
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    if nr is None or not fields:
+        return None
+    if fields[0] == "running":
+        return False
+    try:
+        return int(fields[0]) == nr and int(fields[1], 16) == 0
+    except (ValueError, IndexError):
+        return None
 
 
 # ---------------------------------------------------------------- TAP
@@ -673,6 +841,121 @@ class Bed:
     def recorder(self):
         return self.control("GET", "/recorder")
 
+    # -- single sign-on (API.md section 7; the mock's knobs and logs, see mock_api.py)
+    def sso_settings(self):
+        """The mock's SSO knobs: enabled, pkce, clientId, scope, redirectUri,
+        authorizationEndpoint, codeLifetime, body (the override or None), and "config":
+        the configuration GET /v2/authorize/sso gives unless body overrides it."""
+        return self.control("GET", "/sso")
+
+    def sso_config(self, enabled=None, pkce=None, body=DROP, client_id=None, scope=None,
+                   redirect_uri=DROP, endpoint=DROP, code_lifetime=None):
+        """Change the mock's SSO knobs (None / DROP: leave as it is): ENABLED, PKCE,
+        CLIENT_ID, SCOPE, REDIRECT_URI and ENDPOINT (the authorizationEndpoint; None: the
+        mock's own again), CODE_LIFETIME (seconds, for codes issued after), BODY (any JSON
+        value GET /v2/authorize/sso then answers as it is, e.g. a hostile configuration;
+        None: the configuration again). /reset restores every knob. Returns sso_settings()."""
+        req = {}
+        for key, value in (("enabled", enabled), ("pkce", pkce), ("clientId", client_id),
+                           ("scope", scope), ("codeLifetime", code_lifetime)):
+            if value is not None:
+                req[key] = value
+        for key, value in (("body", body), ("redirectUri", redirect_uri),
+                           ("authorizationEndpoint", endpoint)):
+            if value is not DROP:
+                req[key] = value
+        return self.control("POST", "/sso", req)
+
+    def sso_codes(self):
+        """Every code the test provider issued: [{"code", "user", "clientId",
+        "redirectUri", "scope", "state", "challenge", "challengeMethod", "issued",
+        "expires", "expiresIn", "used", "live"}]."""
+        return self.control("GET", "/sso/codes")
+
+    def sso_expire_codes(self, code=None, age=None):
+        """Expire now every code the provider issued (or CODE); with AGE make them AGE
+        seconds older instead. Returns how many live codes are expired now."""
+        req = {}
+        if code is not None:
+            req["code"] = code
+        if age is not None:
+            req["age"] = age
+        return self.control("POST", "/sso/expire", req)["expired"]
+
+    def sso_next_codes(self, codes):
+        """The provider issues these codes next, in order (e.g. one with + & = % to prove
+        the exchange percent-encodes)."""
+        self.control("POST", "/sso/next-codes", {"codes": list(codes)})
+
+    def sso_sign_in(self, url, user, password=None, form=False):
+        """sso_sign_in() against the bed's CA: the address the browser ends on."""
+        return sso_sign_in(url, user, password, self.ca, form)
+
+    def sso_authorize(self, url, user=None, password=None, form=False):
+        """sso_authorize() against the bed's CA: (status, headers, body)."""
+        return sso_authorize(url, user, password, self.ca, form)
+
+    def sso_page_code(self, address):
+        """The code the redirectUri's page shows."""
+        return sso_page_code(address, self.ca)
+
+    def sso_config_calls(self):
+        """The logged GET /v2/authorize/sso calls (bodies decoded)."""
+        return [r for r in self.api_requests()
+                if r["method"] == "GET" and urllib.parse.urlsplit(r["path"]).path == mock_api.SSO_PATH]
+
+    def sso_exchanges(self):
+        """The logged POST /v2/authorize/sso calls, oldest first: each the mock's "sso"
+        facts (query, params, code, redirect_uri, code_verifier (None: absent), verdict
+        ("ok" or why it failed; None when a fault answered), status, why, user (the code's
+        user), challenge and challengeMethod (the code's), verifierMatched (S256(verifier)
+        == challenge), authToken) with the call's seq, conn, headers and body (bytes)."""
+        out = []
+        for r in self.api_requests():
+            if r["method"] == "POST" and urllib.parse.urlsplit(r["path"]).path == mock_api.SSO_PATH:
+                out.append(dict(r.get("sso") or {}, seq=r["seq"], conn=r["conn"],
+                                headers=r["headers"], body=r["body"], path=r["path"]))
+        return out
+
+    def idp_requests(self):
+        """What the test provider saw (a browser's calls, never the module's): conn, time,
+        method, path, query, user, status, location, code, error."""
+        return self.control("GET", "/idp/requests")
+
+    def sso_url_problems(self, url, settings=None):
+        """What is wrong with URL as the authorization URL the module should show for the
+        mock's configuration (SETTINGS: a sso_settings() answer, default the current one):
+        [] when it is the authorizationEndpoint with response_type=code, the configured
+        client_id, redirect_uri and scope, a state of at least 16 characters, and with pkce
+        an S256 code_challenge of 43 base64url characters (none without)."""
+        s = settings or self.sso_settings()
+        problems = []
+        endpoint = s["config"]["authorizationEndpoint"]
+        if url.split("?", 1)[0] != endpoint:
+            problems.append("not at %s" % endpoint)
+        try:
+            p = sso_url_params(url)
+        except ValueError as e:
+            return problems + [str(e)]
+        for key, want in (("response_type", "code"), ("client_id", s["clientId"]),
+                          ("redirect_uri", s["redirectUri"]), ("scope", s["scope"])):
+            if p.get(key) != want:
+                problems.append("%s=%r, not %r" % (key, p.get(key), want))
+        if len(p.get("state") or "") < 16:
+            problems.append("state %r is short" % p.get("state"))
+        if s["pkce"]:
+            if p.get("code_challenge_method") != "S256":
+                problems.append("code_challenge_method=%r" % p.get("code_challenge_method"))
+            if not mock_api.PKCE_CHALLENGE.fullmatch(p.get("code_challenge") or ""):
+                problems.append("code_challenge=%r" % p.get("code_challenge"))
+        elif "code_challenge" in p or "code_challenge_method" in p:
+            problems.append("a challenge with pkce off")
+        extra = set(p) - {"response_type", "client_id", "redirect_uri", "scope", "state",
+                          "code_challenge", "code_challenge_method"}
+        if extra:
+            problems.append("more parameters: %s" % ", ".join(sorted(extra)))
+        return problems
+
     def totp(self, user, offset=0):
         return self.control("GET", "/totp/%s?offset=%d" % (user, offset))["code"]
 
@@ -758,6 +1041,97 @@ class Bed:
         p.stderr = p.stderr.decode("utf-8", "replace")
         self.note_tools(p.returncode, p.stderr, cmd)
         return Result(p, elapsed, list(ops))
+
+    def pam_dialog(self, user, respond, ops=("authenticate",), conf=None, args="", confdir=None,
+                   service="alz-test", rhost=None, silent=False, env=None, timeout=60,
+                   driver=None, driver_args=(), prefix=()):
+        """bed.pam, but a conversation: each time the driver waits for an answer (a
+        PROMPT-ON / PROMPT-OFF line, or WAITING), RESPOND(style, text) is called, STYLE
+        "ON", "OFF" or "WAITING", TEXT the driver's output since the last answer (INFO and
+        ERROR lines of the round included, a prompt's text over several lines whole); it
+        returns the answer (a str, sent with a newline) or None (the input ends). A prompt
+        is taken whole once the driver waits in read(0) (/proc/PID/syscall), or, where that
+        cannot be seen, after 0.5 s (scaled) of quiet (2 s when the pid is a PREFIX that
+        does not exec). Returns a Result with .prompts:
+        [(style, text, answer)]. See SsoBrowser for a RESPOND that signs in."""
+        if confdir is None:
+            confdir = self.service(conf or self.conf(), args=args, name=service)
+        cmd = list(prefix) + WRAP + [driver or DRIVER, "-d", confdir] + list(driver_args)
+        if rhost:
+            cmd += ["-r", rhost]
+        if silent:
+            cmd += ["-s"]
+        cmd += [service, user] + list(ops)
+        t0 = time.monotonic()
+        deadline = t0 + timeout * TIME_SCALE
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+        err = []
+        reader = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+        reader.start()
+        fd = p.stdout.fileno()
+        out = b""
+        since = 0                  # where the output since the last answer starts
+        quiet_since = time.monotonic()
+        prompts = []
+        try:
+            while True:
+                now = time.monotonic()
+                if now > deadline:
+                    p.kill()
+                    break
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                if ready:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break      # the driver closed its output: it is done
+                    out += chunk
+                    quiet_since = time.monotonic()
+                    continue
+                pending = out[since:]
+                found = list(_PROMPT_LINE.finditer(pending))
+                if not found or not pending.endswith(b"\n") or p.stdin.closed:
+                    continue
+                # the driver prints a prompt, flushes, reads: once it reads, the text is
+                # whole (a message over 4 KiB comes in several writes). A PREFIX that forks
+                # is never seen reading: quiet then says it, later.
+                waiting = _reads_stdin(p.pid)
+                quiet = time.monotonic() - quiet_since
+                if not (waiting or (waiting is None and quiet >= 0.5 * TIME_SCALE)
+                        or quiet >= 2.0 * TIME_SCALE):
+                    continue
+                style = found[-1].group(1).decode().replace("PROMPT-", "")
+                text = pending.decode("utf-8", "replace")
+                answer = respond(style, text)
+                prompts.append((style, text, answer))
+                since = len(out)
+                try:
+                    if answer is None:
+                        p.stdin.close()
+                    else:
+                        p.stdin.write(answer.encode("utf-8", "surrogateescape") + b"\n")
+                        p.stdin.flush()
+                except BrokenPipeError:
+                    pass
+        finally:
+            try:
+                p.wait(max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            reader.join(10)
+            if not p.stdin.closed:
+                try:
+                    p.stdin.close()
+                except BrokenPipeError:
+                    pass
+        elapsed = time.monotonic() - t0
+        done = subprocess.CompletedProcess(cmd, p.returncode, out.decode("utf-8", "replace"),
+                                           b"".join(err).decode("utf-8", "replace"))
+        self.note_tools(done.returncode, done.stderr, cmd)
+        result = Result(done, elapsed, list(ops))
+        result.prompts = prompts
+        return result
 
     def note_tools(self, returncode, stderr, cmd):
         """Remember any sanitizer or valgrind report of a driver run (finish() turns them into a check)."""

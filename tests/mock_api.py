@@ -8,7 +8,7 @@ Usage:
 
 DIR is made by tests/mkcerts.sh. Every listener binds an ephemeral port; once
 all are listening the ports file is written atomically as JSON:
-    {"main", "untrusted", "wronghost", "expired", "tls10", "recorder",
+    {"main", "untrusted", "wronghost", "expired", "tls10", "idp", "recorder",
      "control", "pid"}
 ("tls10" is left out if this OpenSSL cannot be made to speak TLS 1.0/1.1).
 SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
@@ -16,7 +16,8 @@ SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
 --dialect picks the wire shape of the whole mock (API.md section 8); default alianza:
   alianza      POST /v2/authorize {"userName","password"}, flat replies, X-AUTH-TOKEN,
                POST /v2/authorize/2fa, GET /v2/authorize/userinfo, PUT /v2/authorize/logout,
-               PUT /v2/authorize (password change), POST /v2/authorize/jwt; errors
+               PUT /v2/authorize (password change), POST /v2/authorize/jwt, single
+               sign-on (GET and POST /v2/authorize/sso, below); errors
                {"errorCode","message","timestamp","path"}; a wrong method is a 404.
   foodxchange  as strict as the real service: POST /api/v1/auth/login {"email","password"}
                (email = <fixture user>@example.com; a "userName" field or no email: 400),
@@ -46,6 +47,9 @@ Listeners:
   wronghost  the API behind a CA-signed certificate for DNS:wrong.example
   expired    the API behind a CA-signed certificate that has expired
   tls10      the API, TLS 1.0/1.1 only
+  idp        HTTPS (the main certificate), the test identity provider of single sign-on
+             and the redirectUri's page (below); outside the fault modes and the request
+             log (a browser talks to it, not the module: GET /idp/requests has its log)
   recorder   raw TCP sink: records what arrives, answers nothing (a redirect
              target; tests assert that nothing was sent there)
   control    plain HTTP, the test control API:
@@ -64,7 +68,7 @@ Listeners:
      POST /users/<name> {fields}     add or replace a user
      GET  /tokens                    live access tokens: [{"token", "userName" (the
                                      fixture user), "expiresIn", "refreshToken" (null
-                                     in alianza)}]
+                                     in alianza), "via" ("password" or "sso")}]
      GET  /refresh-tokens            live refresh tokens: [{"refreshToken", "userName",
                                      "expiresIn", "tokens": [its live access tokens]}]
      POST /expire {"user": name | "token": t[, "refresh": true]}  expire now the
@@ -76,10 +80,68 @@ Listeners:
                                      be left out
      GET  /totp/<name>[?offset=N][&raw=1]  current TOTP code of a user
      GET  /health                    {"ok": true, "dialect": ...}
+     GET  /sso                       the SSO knobs (below), the URLs filled in, and
+                                     "config": what GET /v2/authorize/sso gives unless
+                                     "body" overrides it
+     POST /sso {knobs}               change some knobs; answers as GET /sso
+     GET  /sso/codes                 every code issued: [{"code", "user", "clientId",
+                                     "redirectUri", "scope", "state", "challenge",
+                                     "challengeMethod", "issued", "expires",
+                                     "expiresIn", "used", "live"}]
+     POST /sso/expire {["code": c][, "age": s]}  expire now the codes (or one), or with
+                                     "age" make them s seconds older; {"expired": n (unused
+                                     and live before, expired now), "touched": n}
+     POST /sso/next-codes {"codes": [...]}  the provider issues these codes next, in order
+     GET  /idp/requests              the identity provider's log: per call conn, time,
+                                     method, path, query (decoded), user (the one who
+                                     tried to sign in), status, location, code, error
+
+Single sign-on (API.md section 7; alianza only, 404 in foodxchange). Knobs (POST /sso,
+all reset by /reset): "enabled" (true), "pkce" (true), "clientId" ("pam-alianza-test"),
+"scope" ("openid profile email"), "redirectUri" (null: https://<bind>:<idp>/sso/callback),
+"authorizationEndpoint" (null: https://<bind>:<idp>/idp/authorize), "codeLifetime" (120
+seconds, for codes issued after), "body" (any JSON value: GET /v2/authorize/sso answers it
+as it is, e.g. a hostile configuration; null: the configuration again).
+  GET /v2/authorize/sso      200 {"enabled","authorizationEndpoint","clientId","redirectUri",
+                             "scope","pkce"} (a body: 400); 404/5xx through the fault modes,
+                             which take an optional "method" to fault only the GET or the POST.
+  GET /idp/authorize?response_type=code&client_id&redirect_uri&scope&state
+      [&code_challenge&code_challenge_method=S256]   (idp listener; or POST with a form)
+                             400 {"error","error_description"} unless: each parameter once,
+                             response_type code, client_id/redirect_uri/scope the configured
+                             ones, a state; with "pkce" a challenge is due; a challenge given
+                             must be S256 and 43 base64url characters (bound even when pkce
+                             is off). Then the user signs in: "Authorization: Basic" (fixture
+                             user:password), or a form POST of username and password; none or
+                             wrong: 401 with WWW-Authenticate and a login form. Then 302
+                             Location: <redirect_uri>?code=<code>&state=<state>. The code is
+                             random, single use, bound to client, redirect_uri, challenge,
+                             user, and lives codeLifetime seconds. A locked account signs in
+                             here (the exchange refuses it).
+  GET <redirectUri's path>   (idp listener) an HTML page showing the code (no code: 400).
+  POST /v2/authorize/sso?code=..&redirect_uri=..[&code_verifier=..]   no body. 401
+                             INVALID_SSO_CODE (Alianza envelope) for: a body; a query not
+                             percent-encoded (a raw character outside unreserved and ":@/?"),
+                             not UTF-8, a parameter twice, an unknown parameter; no code; an
+                             unknown, used or expired code; a redirect_uri not the code's; a
+                             missing verifier when the code has a challenge, one given when it
+                             has none, one not 43-128 unreserved characters, or one whose S256
+                             is not the challenge. The first exchange naming a live code uses
+                             it up, passing or not. 403 ACCOUNT_LOCKED for a locked user. 200:
+                             the log-in body (section 1) of the code's user, its token live
+                             (GET /tokens: "via": "sso") and logged out as any other.
+             Its request log entry has "sso": {"query" (raw), "params" (decoded), "code",
+             "redirect_uri", "code_verifier" (null when absent), "verdict" (ok, body, query,
+             no-code, unknown, used, expired, redirect_uri, no-verifier, verifier-format,
+             verifier-mismatch, unexpected-verifier, no-user, locked; null when a fault
+             answered), "status", "why", "user", "challenge" and "challengeMethod" (the
+             code's), "verifierMatched" (S256(verifier) == challenge; null without both),
+             "authToken" (the token a success issued)}.
 
 Fault modes apply to the API listeners only. Common optional fields:
 "path" (only requests to this exact path), "listener" (only this listener),
-"count" (only the next N matching requests, then back to normal). The faults
+"count" (only the next N matching requests, then back to normal), "method" (only
+requests with this method). The faults
 that answer with a login body or an error (drip, truncated, notoken, huge,
 malformed, status) answer in the mock's dialect.
 
@@ -88,7 +150,8 @@ userType, partitionId, partitionName, userId, totp (base32 secret or null),
 locked, envelope ("foodx": the alianza mock answers this user's 2FA_REQUIRED in
 the FoodXchange envelope), role (foodxchange: the role reported, any string),
 name (foodxchange: data.user.name, default the fixture name), backupCodes
-(foodxchange: 8-digit single-use second-factor codes).
+(foodxchange: 8-digit single-use second-factor codes). The SSO provider signs in
+any fixture user with its password.
 
 Standard library only: this also serves a benchmark of 200 concurrent
 log-ins, so the TLS handshake runs in the per-connection thread and every
@@ -152,6 +215,8 @@ OPS = {
         "logout": ("PUT", "/v2/authorize/logout"),
         "password": ("PUT", "/v2/authorize"),
         "jwt": ("POST", "/v2/authorize/jwt"),
+        "sso_config": ("GET", "/v2/authorize/sso"),
+        "sso": ("POST", "/v2/authorize/sso"),
     },
     "foodxchange": {
         "login": ("POST", "/api/v1/auth/login"),
@@ -173,6 +238,77 @@ DEFAULT_ERROR_CODES = {
 }
 
 VERBOSE = False
+
+# Single sign-on (API.md section 7, alianza only): the configuration GET /v2/authorize/sso
+# gives, the test identity provider on the "idp" listener, the exchange's strict rules.
+SSO_PATH = "/v2/authorize/sso"
+SSO_CODE_LIFETIME = 120           # seconds an authorization code lives
+SSO_CLIENT_ID = "pam-alianza-test"
+SSO_SCOPE = "openid profile email"
+IDP_AUTHORIZE = "/idp/authorize"  # the provider's authorization endpoint (idp listener)
+SSO_CALLBACK = "/sso/callback"    # the default redirectUri's page (idp listener)
+SSO_PARAMS = ("code", "redirect_uri", "code_verifier")
+# A query value the exchange takes as it is: RFC 3986 unreserved characters, ":@/?" (legal
+# in a query and meaning nothing there) and %XX; anything else (+ & = # space, controls,
+# non-ASCII) must have been percent-encoded by the client.
+SSO_RAW_VALUE = re.compile(r"(?:[A-Za-z0-9._~:@/?-]|%[0-9A-Fa-f]{2})*")
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")    # RFC 7636 section 4.1
+PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")         # BASE64URL(SHA256(...)), no padding
+SSO_KNOBS = {"enabled": bool, "pkce": bool, "clientId": str, "scope": str,
+             "redirectUri": (str, type(None)), "authorizationEndpoint": (str, type(None)),
+             "codeLifetime": (int, float), "body": object}
+
+
+def s256(verifier):
+    """The S256 code challenge of a PKCE verifier (RFC 7636 section 4.2)."""
+    digest = hashlib.sha256(verifier.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def sso_default_settings():
+    """The SSO knobs after a reset: on, with PKCE, the mock's own provider and page."""
+    return {"enabled": True, "pkce": True, "clientId": SSO_CLIENT_ID, "scope": SSO_SCOPE,
+            "redirectUri": None, "authorizationEndpoint": None,
+            "codeLifetime": SSO_CODE_LIFETIME, "body": None}
+
+
+def url_host(host):
+    return "[%s]" % host if ":" in host else host
+
+
+def strict_query(raw, names):
+    """The parameters of query RAW as {name: value}, or (None, why): every value
+    percent-encoded (SSO_RAW_VALUE) and UTF-8, each name one of NAMES and given once."""
+    out = {}
+    if raw == "":
+        return out, None
+    for part in raw.split("&"):
+        name, eq, value = part.partition("=")
+        if not eq:
+            return None, "query part %r has no '='" % part[:40]
+        if not (SSO_RAW_VALUE.fullmatch(name) and SSO_RAW_VALUE.fullmatch(value)):
+            return None, "query parameter %r is not percent-encoded" % name[:40]
+        try:
+            name = urllib.parse.unquote(name, errors="strict")
+            value = urllib.parse.unquote(value, errors="strict")
+        except UnicodeDecodeError:
+            return None, "query parameter %r is not UTF-8" % name[:40]
+        if name not in names:
+            return None, "unknown query parameter %r" % name[:40]
+        if name in out:
+            return None, "query parameter %r given twice" % name
+        out[name] = value
+    return out, None
+
+
+def lenient_query(raw):
+    """{name: first value} of a query, decoded leniently (%XX only, '+' kept): for the log."""
+    out = {}
+    for part in raw.split("&") if raw else []:
+        name, _, value = part.partition("=")
+        name = urllib.parse.unquote(name, errors="replace")
+        out.setdefault(name, urllib.parse.unquote(value, errors="replace"))
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -315,6 +451,7 @@ class State:
         self.lock = threading.Lock()
         self.conn_seq = 0          # connection ids stay unique across resets
         self.ports = {}
+        self.host = "127.0.0.1"    # the bind address (the SSO URLs name it)
         self.reset()
 
     def _load_users(self):
@@ -363,6 +500,10 @@ class State:
             self.recorded = []
             self.connections = collections.Counter()
             self.mode = None
+            self.sso = sso_default_settings()
+            self.sso_codes = {}
+            self.next_sso_codes = []
+            self.idp_requests = collections.deque(maxlen=LOG_CAP)
 
     def put_user(self, name, fields):
         user = self._normalise_user(name, fields)
@@ -411,18 +552,19 @@ class State:
         if len(self.refresh) >= PURGE_AT:
             self.refresh = {k: v for k, v in self.refresh.items() if v["expires"] > now}
 
-    def _new_access(self, name, info, refresh, now):
+    def _new_access(self, name, info, refresh, now, via="password"):
         """Under the lock: a new access token (the next chosen one if any)."""
         token = self.next_tokens.pop(0) if self.next_tokens else None
         token = token or secrets.token_urlsafe(32)          # 43 url-safe characters
         self.tokens[token] = {"info": info, "user": name, "expires": now + TOKEN_LIFETIME,
-                              "refresh": refresh}
+                              "refresh": refresh, "via": via}
         if refresh is not None:
             self.refresh[refresh]["access"].append(token)
         return token
 
-    def issue_token(self, name, user):
-        """Log-in facts with a new token (and a refresh token in foodxchange)."""
+    def issue_token(self, name, user, via="password"):
+        """Log-in facts with a new token (and a refresh token in foodxchange). VIA: how the
+        log-in was made ("password": log-in, 2FA or JWT; "sso": an SSO code), for /tokens."""
         info = self.facts(name, user)
         now = time.time()
         with self.lock:
@@ -433,7 +575,7 @@ class State:
                 refresh = refresh or secrets.token_urlsafe(48)
                 self.refresh[refresh] = {"user": name, "expires": now + REFRESH_LIFETIME,
                                          "session": "s-" + secrets.token_hex(12), "access": []}
-            token = self._new_access(name, info, refresh, now)
+            token = self._new_access(name, info, refresh, now, via)
         out = {"authToken": token, "tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME}
         if refresh is not None:
             out["refreshToken"] = refresh
@@ -527,7 +669,7 @@ class State:
         now = time.time()
         with self.lock:
             return [{"token": k, "userName": v["user"], "expiresIn": int(v["expires"] - now),
-                     "refreshToken": v["refresh"]}
+                     "refreshToken": v["refresh"], "via": v.get("via", "password")}
                     for k, v in self.tokens.items() if v["expires"] > now]
 
     def live_refresh_tokens(self):
@@ -579,6 +721,124 @@ class State:
                 del self.sessions[sid]
             return "bad", None
 
+    # -- single sign-on ------------------------------------------------------
+    def idp_base(self):
+        return "https://%s:%d" % (url_host(self.host), self.ports.get("idp", 0))
+
+    def sso_settings(self):
+        """The SSO knobs, the URLs filled in, and "config": what GET /v2/authorize/sso
+        gives unless "body" overrides it."""
+        with self.lock:
+            s = dict(self.sso)
+        base = self.idp_base()
+        s["redirectUri"] = s["redirectUri"] if s["redirectUri"] is not None else base + SSO_CALLBACK
+        if s["authorizationEndpoint"] is None:
+            s["authorizationEndpoint"] = base + IDP_AUTHORIZE
+        s["config"] = {"enabled": s["enabled"], "authorizationEndpoint": s["authorizationEndpoint"],
+                       "clientId": s["clientId"], "redirectUri": s["redirectUri"],
+                       "scope": s["scope"], "pkce": s["pkce"]}
+        return s
+
+    def set_sso(self, req):
+        """Change some SSO knobs (SSO_KNOBS); "body": null ends an override."""
+        if not isinstance(req, dict):
+            raise ValueError("sso needs a JSON object")
+        for k, v in req.items():
+            kind = SSO_KNOBS.get(k)
+            if kind is None:
+                raise ValueError("unknown sso knob %r (one of %s)" % (k, ", ".join(SSO_KNOBS)))
+            if not isinstance(v, kind) or (kind is not bool and isinstance(v, bool)):
+                raise ValueError("bad type for sso knob %r" % k)
+        if "codeLifetime" in req and not req["codeLifetime"] > 0:
+            raise ValueError("codeLifetime must be > 0")
+        with self.lock:
+            self.sso.update(req)
+
+    def sso_reply(self):
+        """The body GET /v2/authorize/sso answers: the override, else the configuration."""
+        s = self.sso_settings()
+        return s["body"] if s["body"] is not None else s["config"]
+
+    def new_sso_code(self, user, client_id, redirect_uri, scope, state, challenge, method):
+        """A fresh authorization code bound to the rest (the next chosen one if any)."""
+        now = time.time()
+        with self.lock:
+            if len(self.sso_codes) >= PURGE_AT:
+                self.sso_codes = {k: v for k, v in self.sso_codes.items()
+                                  if v["expires"] > now and not v["used"]}
+            code = self.next_sso_codes.pop(0) if self.next_sso_codes else None
+            code = code or secrets.token_urlsafe(24)
+            self.sso_codes[code] = {
+                "user": user, "clientId": client_id, "redirectUri": redirect_uri,
+                "scope": scope, "state": state, "challenge": challenge,
+                "challengeMethod": method,
+                "issued": now, "expires": now + self.sso["codeLifetime"], "used": False}
+        return code
+
+    def redeem_sso(self, code, redirect_uri, verifier):
+        """(verdict, the code's record or None): "ok", or why the exchange fails:
+        unknown, used, expired, redirect_uri, no-verifier, verifier-format,
+        verifier-mismatch, unexpected-verifier. The first exchange that names a live code
+        uses it up, whether it passes or not (a stolen code tried with a guess is dead)."""
+        now = time.time()
+        with self.lock:
+            rec = self.sso_codes.get(code)
+            if rec is None:
+                return "unknown", None
+            out = dict(rec)
+            if rec["used"]:
+                return "used", out
+            if rec["expires"] <= now:
+                return "expired", out
+            rec["used"] = True
+        if redirect_uri != out["redirectUri"]:
+            return "redirect_uri", out
+        if out["challenge"] is None:
+            return ("unexpected-verifier" if verifier is not None else "ok"), out
+        if verifier is None:
+            return "no-verifier", out
+        if not PKCE_VERIFIER.fullmatch(verifier):
+            return "verifier-format", out
+        if not hmac.compare_digest(s256(verifier), out["challenge"]):
+            return "verifier-mismatch", out
+        return "ok", out
+
+    def sso_code_list(self):
+        now = time.time()
+        with self.lock:
+            return [dict(v, code=k, expiresIn=round(v["expires"] - now, 3),
+                         live=not v["used"] and v["expires"] > now)
+                    for k, v in self.sso_codes.items()]
+
+    def expire_sso_codes(self, code=None, age=None):
+        """Expire now (or with AGE: make AGE seconds older) the codes (or CODE). Returns
+        (how many were live and now are expired, how many were touched)."""
+        now = time.time()
+        expired = touched = 0
+        with self.lock:
+            for k, v in self.sso_codes.items():
+                if code is not None and k != code:
+                    continue
+                was_live = not v["used"] and v["expires"] > now
+                touched += 1
+                if age is None:
+                    v["expires"] = min(v["expires"], now - 1)
+                else:
+                    v["issued"] -= age
+                    v["expires"] -= age
+                if was_live and v["expires"] <= now:
+                    expired += 1
+        return expired, touched
+
+    def annotate(self, rec, **kw):
+        """Add facts to a request log entry after the reply (under the lock)."""
+        with self.lock:
+            rec.setdefault("sso", {}).update(kw)
+
+    def log_idp(self, rec):
+        with self.lock:
+            self.idp_requests.append(rec)
+
     # -- password change ---------------------------------------------------
     def change_password(self, name, new):
         """Return None on success, else why the policy refuses `new`."""
@@ -598,13 +858,15 @@ class State:
         with self.lock:
             return dict(self.mode) if self.mode else None
 
-    def take_fault(self, listener, path):
+    def take_fault(self, listener, path, method=None):
         """The fault to apply to this request, if any (consumes a count)."""
         with self.lock:
             m = self.mode
             if m is None:
                 return None
             if m.get("path") is not None and m["path"] != path:
+                return None
+            if m.get("method") is not None and m["method"] != method:
                 return None
             if m.get("listener") is not None and m["listener"] != listener:
                 return None
@@ -799,18 +1061,29 @@ class APIHandler(BaseHandler):
 
     def dispatch(self):
         state = self.server.state
-        path = urllib.parse.urlsplit(self.path).path
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
         body = self.read_body()
-        state.log_request({
+        self.log_rec = {
             "listener": self.server.name, "conn": self.conn_id,
             "time": time.time(), "method": self.command, "path": self.path,
             "headers": self._headers_dict(),
             "body_b64": base64.b64encode(body or b"").decode("ascii"),
             "token": self.carried_token(), "refreshToken": carried_refresh(body),
-        })
+        }
+        if path == SSO_PATH and self.command == "POST":
+            # what the exchange sent, decoded leniently (the strict reading is the verdict)
+            q = lenient_query(url.query)
+            self.log_rec["sso"] = {
+                "query": url.query, "params": q, "code": q.get("code"),
+                "redirect_uri": q.get("redirect_uri"), "code_verifier": q.get("code_verifier"),
+                "verdict": None, "status": None, "user": None, "challenge": None,
+                "challengeMethod": None, "verifierMatched": None, "authToken": None,
+                "why": None}
+        state.log_request(self.log_rec)
         if body is None:
             return
-        fault = state.take_fault(self.server.name, path)
+        fault = state.take_fault(self.server.name, path, self.command)
         if fault is not None:
             if fault["mode"] == "slow":
                 time.sleep(fault.get("delay", 1.0))
@@ -870,6 +1143,8 @@ class APIHandler(BaseHandler):
             ("GET", "/v2/authorize/userinfo"): self.userinfo,
             ("PUT", "/v2/authorize/logout"): self.logout,
             ("POST", "/v2/authorize/jwt"): self.jwt,
+            ("GET", SSO_PATH): self.sso_config,
+            ("POST", SSO_PATH): self.sso_exchange,
         }
         route = routes.get((self.command, path))
         if route is None:
@@ -1031,6 +1306,55 @@ class APIHandler(BaseHandler):
         else:
             self.send_json(200, {"message": "Password changed"})
 
+    def sso_config(self, body):
+        """GET /v2/authorize/sso: the SSO configuration (or the test's override of it)."""
+        if body:
+            self.fail(400, "INVALID_REQUEST", "GET /v2/authorize/sso takes no body")
+            return
+        self.send_json(200, self.server.state.sso_reply())
+
+    def sso_refuse(self, verdict, why, **facts):
+        self.server.state.annotate(self.log_rec, verdict=verdict, status=401, why=why, **facts)
+        self.fail(401, "INVALID_SSO_CODE", "Invalid SSO code: " + why)
+
+    def sso_exchange(self, body):
+        """POST /v2/authorize/sso?code=&redirect_uri=[&code_verifier=], no body: strict."""
+        state = self.server.state
+        if body:
+            return self.sso_refuse("body", "the exchange takes no body")
+        params, why = strict_query(urllib.parse.urlsplit(self.path).query, SSO_PARAMS)
+        if params is None:
+            return self.sso_refuse("query", why)
+        if not params.get("code"):
+            return self.sso_refuse("no-code", "no code")
+        verifier = params.get("code_verifier")
+        verdict, rec = state.redeem_sso(params["code"], params.get("redirect_uri"), verifier)
+        facts = {}
+        if rec is not None:
+            facts = {"user": rec["user"], "challenge": rec["challenge"],
+                     "challengeMethod": rec["challengeMethod"]}
+            if rec["challenge"] is not None and verifier is not None:
+                facts["verifierMatched"] = hmac.compare_digest(s256(verifier), rec["challenge"])
+        if verdict != "ok":
+            why = {"unknown": "unknown code", "used": "code already used",
+                   "expired": "code expired", "redirect_uri": "redirect_uri is not the code's",
+                   "no-verifier": "code_verifier missing (the code has a challenge)",
+                   "verifier-format": "code_verifier is not 43-128 unreserved characters",
+                   "verifier-mismatch": "code_verifier does not match the challenge",
+                   "unexpected-verifier": "code_verifier given, the code has no challenge",
+                   }[verdict]
+            return self.sso_refuse(verdict, why, **facts)
+        user = state.user(rec["user"])
+        if user is None:            # removed by a test in between
+            return self.sso_refuse("no-user", "the code's user is gone", **facts)
+        if user["locked"]:
+            state.annotate(self.log_rec, verdict="locked", status=403, **facts)
+            self.fail(403, "ACCOUNT_LOCKED", "Account is locked")
+            return
+        out = state.issue_token(rec["user"], user, via="sso")
+        state.annotate(self.log_rec, verdict="ok", status=200, authToken=out["authToken"], **facts)
+        self.send_json(200, login_body(state.dialect, out))
+
     def jwt(self, body):
         req = self.json_body(body, "token")
         if req is None:
@@ -1160,6 +1484,161 @@ class APIHandler(BaseHandler):
 
 
 # --------------------------------------------------------------------------
+# The test identity provider (the idp listener): what the user's browser talks to
+# --------------------------------------------------------------------------
+
+LOGIN_FORM = """<!DOCTYPE html>
+<html><head><title>Mock identity provider</title></head><body>
+<h1>Sign in to the mock identity provider</h1>
+<p>%(why)s</p>
+<form method="post" action="%(action)s">
+<label>User <input name="username"></label>
+<label>Password <input name="password" type="password"></label>
+<button type="submit">Sign in</button>
+</form></body></html>
+"""
+CALLBACK_PAGE = """<!DOCTYPE html>
+<html><head><title>Sign-in code</title></head><body>
+<h1>Your sign-in code</h1>
+<p>Paste this code, or this page's whole address, where you were asked for it:</p>
+<pre id="code">%(code)s</pre>
+</body></html>
+"""
+
+
+def html_escape(text):
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+class IdPHandler(BaseHandler):
+    """GET|POST /idp/authorize signs a fixture user in (HTTP Basic, or a form POST of
+    username and password) and answers 302 to redirect_uri?code=..&state=..; GET on the
+    redirectUri's path (default /sso/callback) is the page that shows the code."""
+
+    def dispatch(self):
+        state = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        body = self.read_body()
+        if body is None:
+            return
+        self.idp_rec = {"conn": self.conn_id, "time": time.time(), "method": self.command,
+                        "path": self.path, "query": lenient_query(url.query), "user": None,
+                        "status": None, "location": None, "error": None}
+        try:
+            settings = state.sso_settings()
+            callback = urllib.parse.urlsplit(settings["redirectUri"]).path
+            if url.path == IDP_AUTHORIZE and self.command in ("GET", "POST"):
+                self.authorize(settings, url, body)
+            elif url.path in (callback, SSO_CALLBACK) and self.command == "GET":
+                self.callback(url)
+            else:
+                self.idp_fail(404, "not_found", "no such page")
+        finally:
+            state.log_idp(self.idp_rec)
+
+    def idp_fail(self, status, error, description, headers=(), html=None):
+        self.idp_rec.update(status=status, error="%s: %s" % (error, description))
+        if html is not None:
+            self.send_raw(status, html.encode("utf-8"), ctype="text/html; charset=utf-8",
+                          headers=headers)
+        else:
+            self.send_json(status, {"error": error, "error_description": description},
+                           headers=headers)
+
+    def oauth_params(self, settings, query):
+        """The authorization request's parameters, or (None, why) (a 400): RFC 6749
+        section 4.1.1 and RFC 7636 section 4.3, against the configured client."""
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        params = {}
+        for k, v in pairs:
+            if k in params:
+                return None, "parameter %s given twice" % k
+            params[k] = v
+        if params.get("response_type") != "code":
+            return None, "response_type must be code"
+        if params.get("client_id") != settings["clientId"]:
+            return None, "unknown client_id"
+        if params.get("redirect_uri") != settings["redirectUri"]:
+            return None, "redirect_uri is not the client's"
+        if params.get("scope") != settings["scope"]:
+            return None, "scope is not the client's"
+        if not params.get("state"):
+            return None, "state missing"
+        challenge = params.get("code_challenge")
+        method = params.get("code_challenge_method")
+        if challenge is None and method is not None:
+            return None, "code_challenge_method without code_challenge"
+        if challenge is None and settings["pkce"]:
+            return None, "code_challenge required (PKCE)"
+        if challenge is not None:
+            if method != "S256":
+                return None, "code_challenge_method must be S256"
+            if not PKCE_CHALLENGE.fullmatch(challenge):
+                return None, "code_challenge is not 43 base64url characters"
+        return params, None
+
+    def signed_in(self, body):
+        """The fixture user the request signs in (Basic, or a form body), else
+        (None, why)."""
+        name = password = None
+        auth = self.headers.get("Authorization")
+        if auth is not None:
+            scheme, _, value = auth.partition(" ")
+            if scheme.lower() != "basic":
+                return None, "only Basic credentials"
+            try:
+                name, _, password = base64.b64decode(value, validate=True).decode(
+                    "utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None, "bad Basic credentials"
+        elif self.command == "POST":
+            try:
+                form = dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                form = {}
+            name, password = form.get("username"), form.get("password")
+        if name is None or password is None:
+            return None, "sign in"
+        self.idp_rec["user"] = name
+        user = self.server.state.user(name)
+        if user is None or not hmac.compare_digest(user["password"].encode("utf-8"),
+                                                   password.encode("utf-8")):
+            return None, "wrong user name or password"
+        return name, user
+
+    def authorize(self, settings, url, body):
+        params, why = self.oauth_params(settings, url.query)
+        if params is None:
+            return self.idp_fail(400, "invalid_request", why)
+        name, user = self.signed_in(body)
+        if name is None:
+            form = LOGIN_FORM % {"why": html_escape(user), "action": html_escape(self.path)}
+            return self.idp_fail(401, "login_required", user, html=form,
+                                 headers=[("WWW-Authenticate", 'Basic realm="mock-idp"')])
+        # a locked Alianza account still signs in here (the company's provider does not
+        # know it): the exchange answers 403 ACCOUNT_LOCKED, as a log-in would
+        code = self.server.state.new_sso_code(
+            name, params["client_id"], params["redirect_uri"], params["scope"], params["state"],
+            params.get("code_challenge"), params.get("code_challenge_method"))
+        target = params["redirect_uri"]
+        loc = target + ("&" if "?" in target else "?") + urllib.parse.urlencode(
+            {"code": code, "state": params["state"]}, quote_via=urllib.parse.quote)
+        self.idp_rec.update(status=302, location=loc, code=code)
+        self.send_raw(302, b"", ctype=None, headers=[("Location", loc),
+                                                      ("Cache-Control", "no-store")])
+
+    def callback(self, url):
+        q = urllib.parse.parse_qs(url.query)
+        code = (q.get("code") or [""])[0]
+        if not code:
+            return self.idp_fail(400, "invalid_request", "no code")
+        self.idp_rec["status"] = 200
+        page = CALLBACK_PAGE % {"code": html_escape(code)}
+        self.send_raw(200, page.encode("utf-8"), ctype="text/html; charset=utf-8")
+
+
+# --------------------------------------------------------------------------
 # Recorder: a raw TCP sink
 # --------------------------------------------------------------------------
 
@@ -1252,6 +1731,33 @@ class ControlHandler(BaseHandler):
                     if "refreshTokens" in req:
                         state.next_refresh = lists["refreshTokens"]
                 return self.send_json(200, {"ok": True})
+            if cmd == "GET" and path == "/sso":
+                return self.send_json(200, state.sso_settings())
+            if cmd == "POST" and path == "/sso":
+                state.set_sso(req)
+                return self.send_json(200, state.sso_settings())
+            if cmd == "GET" and path == "/sso/codes":
+                return self.send_json(200, state.sso_code_list())
+            if cmd == "POST" and path == "/sso/expire":
+                if not isinstance(req, dict) or set(req) - {"code", "age"} or not (
+                        req.get("code") is None or isinstance(req["code"], str)) or not (
+                        req.get("age") is None or (isinstance(req["age"], (int, float))
+                                                   and not isinstance(req["age"], bool)
+                                                   and req["age"] >= 0)):
+                    raise ValueError("sso/expire takes an optional string code and age >= 0")
+                n, touched = state.expire_sso_codes(req.get("code"), req.get("age"))
+                return self.send_json(200, {"ok": True, "expired": n, "touched": touched})
+            if cmd == "POST" and path == "/sso/next-codes":
+                codes = req.get("codes") if isinstance(req, dict) else None
+                if not isinstance(codes, list) or not all(isinstance(x, str) and x for x in codes):
+                    raise ValueError("next-codes needs codes, a list of non-empty strings")
+                with state.lock:
+                    state.next_sso_codes = list(codes)
+                return self.send_json(200, {"ok": True})
+            if cmd == "GET" and path == "/idp/requests":
+                with state.lock:
+                    reqs = list(state.idp_requests)
+                return self.send_json(200, reqs)
             if cmd == "GET" and path == "/health":
                 return self.send_json(200, {"ok": True, "dialect": state.dialect})
             if cmd == "POST" and path.startswith("/users/"):
@@ -1280,7 +1786,7 @@ def validate_mode(req):
                       ("count", int), ("retry_after", (int, str)),
                       ("body", str), ("code", str), ("location", str),
                       ("path", str), ("listener", str), ("content_type", str),
-                      ("message", str), ("headers", dict)):
+                      ("message", str), ("headers", dict), ("method", str)):
         if m.get(key) is not None and (not isinstance(m[key], kind)
                                        or isinstance(m[key], bool)):
             raise ValueError("bad type for %r" % key)
@@ -1333,6 +1839,7 @@ def main():
     HANDSHAKE_TIMEOUT = args.handshake_timeout
 
     state = State(args.users, args.dialect)
+    state.host = args.bind
     addr = (args.bind, 0)
     servers = []
 
@@ -1349,6 +1856,7 @@ def main():
         add("tls10", APIHandler, tls_context(args.certs, "server", legacy=True))
     except (ssl.SSLError, ValueError) as e:
         warn("tls10 listener disabled: %s" % e)
+    add("idp", IdPHandler, tls_context(args.certs, "server"))
     add("recorder", RecorderHandler)
     add("control", ControlHandler)
 
