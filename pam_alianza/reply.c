@@ -243,6 +243,35 @@ judge_error(long status, struct alz_api_error *err)
 	return ALZ_ERR_BAD_REPLY;
 }
 
+/* Which call a refusal answers: the codes that make sense differ. */
+enum call_kind {
+	CALL_LOGIN,		/* log-in, 2FA, JWT, SSO exchange: a challenge may follow */
+	CALL_STATUS,		/* logout, password change: any challenge is a plain refusal */
+	CALL_FACTS,		/* who am I, refresh: a challenge is not in the contract */
+};
+
+/* A non-200: the body's error envelope, the status table, then what KIND allows. */
+static enum alz_rc
+refusal(const struct alz_config *cfg, long status, const cJSON *root, struct alz_api_error *err,
+	enum call_kind kind)
+{
+	enum alz_rc rc;
+	bool challenge;
+
+	if (root != NULL)
+		read_error(cfg, root, err);
+	rc = judge_error(status, err);
+	challenge = rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED;
+	/* a log-in carries no token that could have expired */
+	if (kind == CALL_LOGIN && rc == ALZ_ERR_TOKEN_EXPIRED)
+		return ALZ_ERR_BAD_REPLY;
+	if (kind == CALL_STATUS && challenge)
+		return ALZ_ERR_DENIED;
+	if (kind == CALL_FACTS && challenge)
+		return ALZ_ERR_BAD_REPLY;
+	return rc;
+}
+
 enum alz_rc
 alz_reply_login(const struct alz_config *cfg, long status, const char *body, size_t len,
 		const char *expect_user, struct alz_login *login, struct alz_api_error *err)
@@ -258,12 +287,7 @@ alz_reply_login(const struct alz_config *cfg, long status, const char *body, siz
 		if (rc != ALZ_OK)
 			alz_login_free(login);
 	} else {
-		if (root != NULL)
-			read_error(cfg, root, err);
-		rc = judge_error(status, err);
-		/* a log-in carries no token that could have expired */
-		if (rc == ALZ_ERR_TOKEN_EXPIRED)
-			rc = ALZ_ERR_BAD_REPLY;
+		rc = refusal(cfg, status, root, err, CALL_LOGIN);
 	}
 	alz_json_free(root);
 	return rc;
@@ -286,11 +310,7 @@ alz_reply_userinfo(const struct alz_config *cfg, long status, const char *body, 
 		if (rc != ALZ_OK)
 			alz_login_free(facts);
 	} else {
-		if (root != NULL)
-			read_error(cfg, root, err);
-		rc = judge_error(status, err);
-		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED)
-			rc = ALZ_ERR_BAD_REPLY;
+		rc = refusal(cfg, status, root, err, CALL_FACTS);
 	}
 	alz_json_free(root);
 	return rc;
@@ -312,11 +332,7 @@ alz_reply_refresh(const struct alz_config *cfg, long status, const char *body, s
 		    take_expiry(cfg, root, ALZ_R_REFRESHED_EXPIRES_IN, expires_in))
 			rc = take_token(cfg, root, ALZ_R_REFRESHED_TOKEN, true, token);
 	} else {
-		if (root != NULL)
-			read_error(cfg, root, err);
-		rc = judge_error(status, err);
-		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED)
-			rc = ALZ_ERR_BAD_REPLY;
+		rc = refusal(cfg, status, root, err, CALL_FACTS);
 	}
 	alz_json_free(root);
 	return rc;
@@ -339,13 +355,9 @@ alz_reply_status(const struct alz_config *cfg, long status, const char *body, si
 		alz_json_free(root);
 		return rc;
 	}
-	if (root != NULL)
-		read_error(cfg, root, err);
-	alz_json_free(root);
-	rc = judge_error(status, err);
 	/* a 2FA code is meaningless here; whatever it says, it is a refusal */
-	if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED)
-		rc = ALZ_ERR_DENIED;
+	rc = refusal(cfg, status, root, err, CALL_STATUS);
+	alz_json_free(root);
 	return rc;
 }
 
