@@ -412,12 +412,10 @@ alz_sso_config_reply(const struct alz_config *cfg, long status, const char *body
 	memset(&err, 0, sizeof(err));
 	root = parse_doc(body, len);
 	if (status != 200) {
-		if (root != NULL)
-			read_error(cfg, root, &err);
-		rc = status == 404 ? ALZ_ERR_SSO_DISABLED : judge_error(status, &err);
-		if (rc == ALZ_ERR_2FA_REQUIRED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED ||
-		    rc == ALZ_ERR_TOKEN_EXPIRED)
-			rc = ALZ_ERR_BAD_REPLY;
+		/* docs/API.md 7: a 404 is "SSO is not offered" */
+		rc = status == 404 ? ALZ_ERR_SSO_DISABLED : refusal(cfg, status, root, &err, CALL_FACTS);
+		if (rc == ALZ_ERR_TOKEN_EXPIRED)
+			rc = ALZ_ERR_BAD_REPLY;	/* the call carries no token */
 		goto out;
 	}
 	if (root == NULL || !cJSON_IsObject(root) ||
