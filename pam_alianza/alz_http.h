@@ -60,6 +60,12 @@ enum alz_rc alz_http_call_query(struct alz_http *h, enum alz_path endpoint,
 				struct alz_http_reply *out);
 
 void alz_http_reply_free(struct alz_http_reply *r);
+
+/*
+ * A function of the libssl/libcrypto that libcurl uses, looked up in
+ * libcurl's dependencies (the module links neither). NULL when absent.
+ */
+void *alz_http_tls_sym(const char *name);
 void alz_http_cleanup(struct alz_http *h);
 
 #endif

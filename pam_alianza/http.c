@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* types and constants only: the functions are looked up at run time (libcurl_ssl_sym) */
+/* types and constants only: the functions are looked up at run time (alz_http_tls_sym) */
 #include <openssl/ssl.h>
 
 #include "alz_http.h"
@@ -180,13 +180,14 @@ check_environment(const struct alz_log *lg)
 }
 
 /*
- * The OpenSSL functions the SSL_CTX callback needs, looked up at run time
- * in libcurl's own dependencies (the libssl this libcurl uses, whatever
- * other libssl the host may have loaded): the module itself links no
- * libssl, so a process that never goes online never loads it for us.
+ * The OpenSSL functions the SSL_CTX callback (and SSO's SHA-256) need,
+ * looked up at run time in libcurl's own dependencies (the libssl and
+ * libcrypto this libcurl uses, whatever other one the host may have
+ * loaded): the module itself links neither, so a process that never goes
+ * online never loads them for us.
  */
-static void *
-libcurl_ssl_sym(const char *name)
+void *
+alz_http_tls_sym(const char *name)
 {
 	Dl_info di;
 	void *h, *sym;
@@ -219,8 +220,8 @@ ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userdata)
 	SSL_CTX *ctx = ssl_ctx;
 
 	(void)curl;
-	*(void **)&set_options = libcurl_ssl_sym("SSL_CTX_set_options");
-	*(void **)&set_keylog = libcurl_ssl_sym("SSL_CTX_set_keylog_callback");
+	*(void **)&set_options = alz_http_tls_sym("SSL_CTX_set_options");
+	*(void **)&set_keylog = alz_http_tls_sym("SSL_CTX_set_keylog_callback");
 	if (set_options == NULL || set_keylog == NULL) {
 		alz_log(h->lg, LOG_ERR, "libssl has no SSL_CTX_set_options or "
 			"SSL_CTX_set_keylog_callback (OpenSSL >= 3.0 needed): no connection");

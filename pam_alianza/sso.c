@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "alz_http.h"
 #include "alz_secret.h"
 #include "alz_sso.h"
 #include "alz_text.h"
@@ -32,14 +33,23 @@ random_bytes(unsigned char *buf, size_t n)
 	return ALZ_OK;
 }
 
-/* RFC 4648 section 5 without padding; OUT holds 4 * ceil(N / 3) + 1 bytes. */
-static void
-base64url(const unsigned char *in, size_t n, char *out)
+/*
+ * RFC 4648 section 5 of N = 32 bytes, without padding: 43 characters in OUT
+ * (48 bytes). libcrypto's EVP_EncodeBlock, looked up like its SHA-256.
+ */
+static enum alz_rc
+base64url(const unsigned char *in, size_t n, char out[48])
 {
+	int (*encode_block)(unsigned char *, const unsigned char *, int);
 	char *p;
 	int len;
 
-	len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	*(void **)&encode_block = alz_http_tls_sym("EVP_EncodeBlock");
+	if (encode_block == NULL || n != 32)
+		return ALZ_ERR_SYSTEM;
+	len = encode_block((unsigned char *)out, in, (int)n);
+	if (len != 44)	/* 43 characters and one '=' */
+		return ALZ_ERR_SYSTEM;
 	out[len] = '\0';
 	for (p = out; *p != '\0'; p++) {
 		if (*p == '+')
@@ -49,6 +59,7 @@ base64url(const unsigned char *in, size_t n, char *out)
 		else if (*p == '=')
 			*p = '\0';
 	}
+	return ALZ_OK;
 }
 
 /* A fresh random base64url string of ALZ_SSO_STATE_LEN (== ALZ_SSO_VERIFIER_LEN) characters. */
@@ -60,8 +71,9 @@ random_word(char out[ALZ_SSO_STATE_LEN + 1])
 	enum alz_rc rc;
 
 	rc = random_bytes(raw, sizeof(raw));
+	if (rc == ALZ_OK)
+		rc = base64url(raw, sizeof(raw), buf);
 	if (rc == ALZ_OK) {
-		base64url(raw, sizeof(raw), buf);
 		memcpy(out, buf, ALZ_SSO_STATE_LEN);
 		out[ALZ_SSO_STATE_LEN] = '\0';
 	}
@@ -70,17 +82,27 @@ random_word(char out[ALZ_SSO_STATE_LEN + 1])
 	return rc;
 }
 
-/* RFC 7636 4.2: BASE64URL(SHA256(ASCII(verifier))). */
+/*
+ * RFC 7636 4.2: BASE64URL(SHA256(ASCII(verifier))). libcrypto's SHA-256 and
+ * base64, from the libcrypto libcurl's TLS already loaded (alz_http_tls_sym):
+ * the module links no OpenSSL library of its own.
+ */
 static enum alz_rc
 s256(const char *verifier, char out[ALZ_SSO_STATE_LEN + 1])
 {
+	int (*digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *);
+	const EVP_MD *(*sha256)(void);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char buf[48];
 
-	if (EVP_Digest(verifier, strlen(verifier), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	*(void **)&digest = alz_http_tls_sym("EVP_Digest");
+	*(void **)&sha256 = alz_http_tls_sym("EVP_sha256");
+	if (digest == NULL || sha256 == NULL)
 		return ALZ_ERR_SYSTEM;
-	base64url(md, mdlen, buf);
+	if (digest(verifier, strlen(verifier), md, &mdlen, sha256(), NULL) != 1 || mdlen != 32 ||
+	    base64url(md, mdlen, buf) != ALZ_OK)
+		return ALZ_ERR_SYSTEM;
 	memcpy(out, buf, ALZ_SSO_STATE_LEN);
 	out[ALZ_SSO_STATE_LEN] = '\0';
 	return ALZ_OK;
