@@ -77,7 +77,7 @@ enum alz_reply_at {
 	ALZ_R_USER_TYPE,	/* /userType | /data/user/role */
 	ALZ_R_PARTITION_ID,	/* /partitionId | /data/user/company/id */
 	ALZ_R_PARTITION_NAME,	/* /partitionName | /data/user/company/name */
-	ALZ_R_SUCCESS,		/* none | /success: must be true on a 200 */
+	ALZ_R_SUCCESS,		/* /success: if there, true | must be there and true (reply_success_required) */
 	ALZ_R_ERROR_CODE,	/* /errorCode /error/code | /error/code */
 	ALZ_R_MESSAGE,		/* /message /error/message | /error/message */
 	ALZ_R_SESSION_ID,	/* /sessionId /error/data/sessionId | /error/data/sessionId */
@@ -168,6 +168,7 @@ struct alz_config {
 	char *replies[ALZ_REPLY_AT_COUNT];	/* pointer lists; NULL: not in this dialect */
 	char *token_header;		/* "X-AUTH-TOKEN: %t", "Authorization: Bearer %t" */
 	bool reply_user_required;	/* a success must name its user */
+	bool reply_success_required;	/* a 200 must carry reply_success, true (else: if there, true) */
 
 	/* bookkeeping, not settings: keys seen in the file, keys set on purpose */
 	unsigned char seen[160];

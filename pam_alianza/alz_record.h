@@ -131,7 +131,7 @@ void alz_record_prune(struct alz_record *r, time_t now, struct alz_evicted *ev);
  */
 time_t alz_record_vouched_at(const struct alz_record *r);
 
-/* R's newest token still live at NOW (claimed or not), or NULL. */
+/* R's newest token still live at NOW (claimed or not) and issued after the API's last refusal, or NULL. */
 const struct alz_token *alz_record_live_token(const struct alz_record *r, time_t now);
 
 /* Drop TOKEN (a secret, compared whole) from R: the API said it is dead. */

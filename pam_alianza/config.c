@@ -145,7 +145,9 @@ static const struct key keys[] = {
 	WIRE("reply_partition_id", K_POINTERS, replies[ALZ_R_PARTITION_ID], "/partitionId", "/data/user/company/id"),
 	WIRE("reply_partition_name", K_POINTERS, replies[ALZ_R_PARTITION_NAME], "/partitionName",
 	     "/data/user/company/name"),
-	WIRE("reply_success", K_POINTERS, replies[ALZ_R_SUCCESS], "", "/success"),
+	/* Alianza's replies have no flag: one that is there anyway must say true */
+	WIRE("reply_success", K_POINTERS, replies[ALZ_R_SUCCESS], "/success", "/success"),
+	WIRE("reply_success_required", K_BOOL, reply_success_required, "no", "yes"),
 	/* docs/API.md 1: an Alianza host reads FoodXchange's error envelope too */
 	WIRE("reply_error_code", K_POINTERS, replies[ALZ_R_ERROR_CODE], "/errorCode /error/code", "/error/code"),
 	WIRE("reply_message", K_POINTERS, replies[ALZ_R_MESSAGE], "/message /error/message", "/error/message"),
@@ -1033,12 +1035,47 @@ apply_dialect(struct alz_config *cfg, const char *source, const struct alz_log *
 	return ALZ_OK;
 }
 
+/*
+ * Alianza's replies are flat and name the user in the member the log-in
+ * request used: a file of the first release that renamed field_user_name
+ * keeps its identity check (reply_user_name follows, unless set too).
+ */
+static enum alz_rc
+follow_user_field(struct alz_config *cfg, const char *source, const struct alz_log *lg)
+{
+	const struct key *f = find_key("field_user_name"), *r = find_key("reply_user_name");
+	const char *name = cfg->fields[ALZ_F_USER_NAME];
+	char ptr[ALZ_JPTR_MAX_LEN + 1], *p = ptr;
+
+	if (cfg->dialect != ALZ_DIALECT_ALIANZA || !cfg->explicit_set[f - keys] ||
+	    cfg->explicit_set[r - keys])
+		return ALZ_OK;
+	*p++ = '/';
+	for (; *name != '\0' && p < ptr + sizeof(ptr) - 3; name++) {
+		if (*name == '~' || *name == '/') {	/* RFC 6901's two escapes */
+			*p++ = '~';
+			*p++ = *name == '~' ? '0' : '1';
+		} else {
+			*p++ = *name;
+		}
+	}
+	*p = '\0';
+	if (set_value(cfg, r, ptr, source, 0, NULL) == ALZ_OK)
+		return ALZ_OK;
+	alz_log(lg, LOG_ERR, "%s: key 'field_user_name' names a member reply_user_name cannot point "
+		"at (a comma, or over 64 bytes): set reply_user_name too", source);
+	return ALZ_ERR_CONFIG;
+}
+
 enum alz_rc
 alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_log *lg)
 {
 	enum alz_rc rc;
 
 	rc = apply_dialect(cfg, source, lg);
+	if (rc != ALZ_OK)
+		return rc;
+	rc = follow_user_field(cfg, source, lg);
 	if (rc != ALZ_OK)
 		return rc;
 	if (cfg->paths[ALZ_P_AUTHORIZE] == NULL || cfg->replies[ALZ_R_TOKEN] == NULL) {

@@ -399,12 +399,15 @@ logout_now(struct alz_http *http, const struct alz_log *lg, struct alz_login *lo
  * One that fails while its refresh token may live goes back into the
  * record (when there is room) for a later try.
  */
+#define ENDS_PER_LOGIN 4	/* old tokens one login ends at the API; the rest wait for the next */
+
 static void
 logout_evicted(struct alz_http *http, const struct alz_cache *cache, const char *user,
 	       const struct alz_log *lg, struct alz_evicted *ev)
 {
 	time_t now = time(NULL);
-	size_t i, expired = 0;
+	size_t i, expired = 0, tried = 0;
+	bool gave_up = false;
 
 	if (ev->n == 0)
 		return;
@@ -420,9 +423,18 @@ logout_evicted(struct alz_http *http, const struct alz_cache *cache, const char 
 			"session, so this login's own goes (its session will have none to log out)" :
 			"the oldest ones no session claimed");
 	for (i = 0; i < ev->n; i++) {
-		if (!end_token(http, lg, alz_token_expired(&ev->tokens[i], now) ?
-			       "end of an expired token" : "logout past the cap", &ev->tokens[i], now))
-			continue;
+		/*
+		 * The login's own verdict is decided: its answer must not wait on a
+		 * slow or failing API for up to ALZ_MAX_TOKENS ends of old tokens.
+		 * After one failure, or past the budget, the rest stay in the record.
+		 */
+		if (tried < ENDS_PER_LOGIN && !gave_up) {
+			tried++;
+			if (!end_token(http, lg, alz_token_expired(&ev->tokens[i], now) ?
+				       "end of an expired token" : "logout past the cap", &ev->tokens[i], now))
+				continue;
+			gave_up = true;
+		}
 		if (alz_session_keep(cache, user, &ev->tokens[i]) == ALZ_OK)
 			alz_log(lg, LOG_NOTICE, "cache: a token that could not be ended stays in the "
 				"record for a later try");

@@ -196,7 +196,10 @@ alz_record_from_json(const char *json, size_t len, struct alz_record *r)
 
 		if (!cJSON_IsObject(t) || !alz_json_unique_keys(t) ||
 		    !get_str(t, "token", false, &tk->token) ||
-		    tk->token[0] == '\0' || !get_num(t, "expiresAt", MAX_TIME, &d) ||
+		    tk->token[0] == '\0' || strlen(tk->token) > ALZ_MAX_TOKEN ||
+		    /* the reply's rule: it travels in a header */
+		    !alz_text_ok(tk->token, ALZ_TEXT_VISIBLE) ||
+		    !get_num(t, "expiresAt", MAX_TIME, &d) ||
 		    !get_refresh(t, tk))
 			goto out_token;
 		tk->expires_at = (time_t)d;
@@ -326,9 +329,15 @@ alz_record_live_token(const struct alz_record *r, time_t now)
 {
 	size_t i;
 
-	/* oldest first: the newest has the most time left at the API */
+	/*
+	 * Oldest first: the newest has the most time left at the API. A token
+	 * issued before the API's last refusal of this user (a 403 at log-in)
+	 * vouches for nothing since: a lock need not end the tokens issued
+	 * before it, and a who-am-I with one must not undo the refusal.
+	 */
 	for (i = r->ntokens; i > 0; i--)
-		if (r->tokens[i - 1].expires_at > now)
+		if (r->tokens[i - 1].expires_at > now &&
+		    (r->refused_at == 0 || r->tokens[i - 1].issued_at > r->refused_at))
 			return &r->tokens[i - 1];
 	return NULL;
 }
@@ -341,10 +350,7 @@ alz_record_drop_token(struct alz_record *r, const char *token)
 	for (i = 0; i < r->ntokens; i++) {
 		if (strcmp(r->tokens[i].token, token) != 0)
 			continue;
-		alz_secret_free(r->tokens[i].token);
-		memmove(&r->tokens[i], &r->tokens[i + 1], (r->ntokens - i - 1) * sizeof(r->tokens[0]));
-		r->ntokens--;
-		memset(&r->tokens[r->ntokens], 0, sizeof(r->tokens[0]));
+		take_entry(r, i, NULL);	/* both secrets wiped: the access token and its refresh token */
 		return;
 	}
 }

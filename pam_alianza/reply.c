@@ -129,7 +129,12 @@ says_success(const struct alz_config *cfg, const cJSON *root)
 
 	if (cfg->replies[ALZ_R_SUCCESS] == NULL)
 		return true;
-	return fact_at(cfg, root, ALZ_R_SUCCESS, &ok) == ALZ_OK && cJSON_IsTrue(ok);
+	if (fact_at(cfg, root, ALZ_R_SUCCESS, &ok) != ALZ_OK)
+		return false;
+	/* absent: only where the dialect does not promise one (reply_success_required) */
+	if (ok == NULL)
+		return !cfg->reply_success_required;
+	return cJSON_IsTrue(ok);	/* false, "true", 1: no success */
 }
 
 /* Who the reply is about, its type and tenant: a log-in's and a who-am-I's. */
@@ -348,10 +353,15 @@ alz_reply_status(const struct alz_config *cfg, long status, const char *body, si
 	memset(err, 0, sizeof(*err));
 	root = parse_doc(body, len);
 	if (status == 200 || status == 204) {
-		/* a dialect with a success flag says so on every success */
-		rc = cfg->replies[ALZ_R_SUCCESS] == NULL ||
-		     (root != NULL && cJSON_IsObject(root) && says_success(cfg, root)) ?
-		     ALZ_OK : ALZ_ERR_BAD_REPLY;
+		/*
+		 * A dialect with a success flag says so on every success; where it is
+		 * optional (Alianza: no body at all) a flag that is there must be true.
+		 */
+		if (root == NULL || !cJSON_IsObject(root))
+			rc = cfg->replies[ALZ_R_SUCCESS] == NULL || !cfg->reply_success_required ?
+			     ALZ_OK : ALZ_ERR_BAD_REPLY;
+		else
+			rc = says_success(cfg, root) ? ALZ_OK : ALZ_ERR_BAD_REPLY;
 		alz_json_free(root);
 		return rc;
 	}

@@ -262,6 +262,16 @@ test_record_check(void)
 	char *json = NULL, part[] = "P-9";
 
 	full_record(&r, "alice");
+	/* the record's refusal (at ...450) is newer than every token: none vouches any more */
+	tap_ok(alz_record_live_token(&r, 1700000000) == NULL,
+	       "record: tokens issued before the API's last refusal are not asked with");
+	r.refused_at = 1700000150;
+	tk = alz_record_live_token(&r, 1700000000);
+	tap_ok(tk == &r.tokens[2], "record: a token issued after the refusal is");
+	r.refused_at = 1700000200;
+	tap_ok(alz_record_live_token(&r, 1700000000) == NULL,
+	       "record: a token of the refusal's second vouches for nothing either");
+	r.refused_at = 0;
 	/* stored oldest first; the newest expires first here: 3600, 3700, 100 s after 1700000000 */
 	r.tokens[2].expires_at = 1700000100;
 	tk = alz_record_live_token(&r, 1700000000);

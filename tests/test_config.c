@@ -114,7 +114,8 @@ test_defaults(void)
 	ok_str(cfg.paths[ALZ_P_JWT], "/v2/authorize/jwt", "default path_jwt");
 	ok_str(cfg.replies[ALZ_R_TOKEN], "/authToken", "default reply_token");
 	ok_str(cfg.token_header, "X-AUTH-TOKEN: %t", "default token_header");
-	ok_str(cfg.replies[ALZ_R_SUCCESS], NULL, "alianza: no success flag");
+	ok_str(cfg.replies[ALZ_R_SUCCESS], "/success", "alianza: a success flag, if there, is read");
+	tap_ok(!cfg.reply_success_required, "alianza: the flag is not required");
 	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/errorCode /error/code",
 	       "alianza reads both error envelopes");
 	ok_str(cfg.paths[ALZ_P_REFRESH], NULL, "alianza: no refresh call");
@@ -153,6 +154,7 @@ test_dialect(void)
 	ok_str(cfg.replies[ALZ_R_PARTITION_ID], "/data/user/company/id",
 	       "foodxchange: reply_partition_id");
 	ok_str(cfg.replies[ALZ_R_SUCCESS], "/success", "foodxchange: reply_success");
+	tap_ok(cfg.reply_success_required, "foodxchange: the flag is required");
 	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/error/code", "foodxchange: reply_error_code");
 	ok_str(cfg.replies[ALZ_R_SESSION_ID], "/error/data/sessionId", "foodxchange: reply_session_id");
 	ok_str(cfg.token_header, "Authorization: Bearer %t", "foodxchange: token_header");
@@ -198,6 +200,28 @@ test_dialect(void)
 	expect_ok("three error pointers", BASE "reply_error_code = /errorCode /error/code /err/c\n");
 	expect_ok("header template with text around %t", BASE "token_header = Authorization: Token t=%t;\n");
 	expect_ok("an escaped pointer", BASE "reply_token = /a~1b/c~0d\n");
+}
+
+/* A first-release file that renamed field_user_name keeps its identity check. */
+static void
+test_user_field(void)
+{
+	struct alz_config cfg;
+
+	ok_rc(load_text(&cfg, BASE "field_user_name = login\n", 0600), ALZ_OK, "field_user_name renamed");
+	ok_str(cfg.replies[ALZ_R_USER_NAME], "/login", "alianza: reply_user_name follows field_user_name");
+	alz_config_free(&cfg);
+	ok_rc(load_text(&cfg, BASE "field_user_name = a/b~c\n", 0600), ALZ_OK, "field_user_name with / and ~");
+	ok_str(cfg.replies[ALZ_R_USER_NAME], "/a~1b~0c", "followed with RFC 6901 escapes");
+	alz_config_free(&cfg);
+	ok_rc(load_text(&cfg, BASE "field_user_name = login\nreply_user_name = /who\n", 0600), ALZ_OK,
+	      "both set");
+	ok_str(cfg.replies[ALZ_R_USER_NAME], "/who", "reply_user_name set on purpose stays");
+	alz_config_free(&cfg);
+	ok_rc(load_text(&cfg, BASE "api_dialect = foodxchange\nfield_user_name = mail\n", 0600), ALZ_OK,
+	      "foodxchange, field_user_name renamed");
+	ok_str(cfg.replies[ALZ_R_USER_NAME], "/data/user/email", "foodxchange: the nested place stays");
+	alz_config_free(&cfg);
 }
 
 static void
@@ -651,6 +675,7 @@ main(void)
 	test_defaults();
 	test_good();
 	test_dialect();
+	test_user_field();
 	test_bad();
 	test_permissions();
 	test_scope();

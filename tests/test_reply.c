@@ -422,9 +422,17 @@ test_alianza_reads_fx_errors(void)
 		ok_str(err.session_id, "s9", "alianza: its session id");
 	alz_api_error_free(&err);
 	b = "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"success\":false}";
-	ok_rc(alz_reply_login(&cfg, 200, b, strlen(b), "alice", &login, &err), ALZ_OK,
-	      "alianza has no success flag: a stray one is not read");
+	ok_rc(alz_reply_login(&cfg, 200, b, strlen(b), "alice", &login, &err), ALZ_ERR_BAD_REPLY,
+	      "alianza has no success flag, but one saying false makes a 200 no success");
 	alz_login_free(&login);
+	b = "{\"authToken\":\"t\",\"userType\":\"END_USER\",\"success\":true}";
+	ok_rc(alz_reply_login(&cfg, 200, b, strlen(b), "alice", &login, &err), ALZ_OK,
+	      "alianza: a stray success:true is no obstacle");
+	alz_login_free(&login);
+	b = "{\"success\":false}";
+	ok_rc(alz_reply_status(&cfg, 200, b, strlen(b), &err), ALZ_ERR_BAD_REPLY,
+	      "alianza: a 200 logout saying success:false is a failure");
+	ok_rc(alz_reply_status(&cfg, 200, "", 0, &err), ALZ_OK, "alianza: a 200 logout with no body");
 	alz_config_free(&cfg);
 }
 
