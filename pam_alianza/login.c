@@ -496,12 +496,16 @@ begin_attempt(const struct alz_cache *cache, struct update_ctx *u, const struct 
 	return ALZ_ERR_SYSTEM;
 }
 
-/* A wrong password, a wrong code, a refusal of the account: what a guesser is counted for. */
+/*
+ * A wrong password, a wrong code, a refusal of the account, an SSO sign-in
+ * whose pastes were all refused: what a guesser is counted for (once per
+ * attempt, however many codes it tried).
+ */
 static bool
 verdict(enum alz_rc rc)
 {
 	return rc == ALZ_ERR_DENIED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED ||
-	       rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN;
+	       rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN || rc == ALZ_ERR_SSO_CODE;
 }
 
 /* OUTAGE: why the API could not be asked; it stands when no offline decision is made. */
