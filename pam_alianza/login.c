@@ -508,7 +508,11 @@ begin_attempt(const struct alz_cache *cache, struct update_ctx *u, const struct 
 	return ALZ_ERR_SYSTEM;
 }
 
-/* A wrong password, a wrong code, a refusal of the account: what a guesser is counted for. */
+/*
+ * A wrong password, a wrong code, a refusal of the account, an SSO sign-in
+ * whose pastes were all refused: what a guesser is counted for (once per
+ * attempt, however many codes it tried).
+ */
 static bool
 verdict(enum alz_rc rc)
 {

@@ -283,6 +283,9 @@ alz_pam_explain(struct alz_pam_ctx *c, const struct alz_outcome *o)
 		else
 			alz_pam_say(c, PAM_ERROR_MSG, "Too many attempts. Try again later.");
 		break;
+	case ALZ_ERR_SSO_DISABLED:
+		/* the dialogue said so: no outage, so no "try again later" after it */
+		break;
 	default:
 		/* a wrong password gets the application's own message */
 		if (auth_code(o->rc) == PAM_AUTHINFO_UNAVAIL)

@@ -1,13 +1,16 @@
 /*
  * alz-pamdrive.c - a pamtester-like driver over a real libpam, for tests, demo and benchmark.
  *
- * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...
+ * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...
  *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
  *       wait (print "WAITING", then read one line of standard input: a test
  *       holds a session open between two OPs this way)
  *   -d  read the service file from CONFDIR (pam_start_confdir), not /etc/pam.d
  *   -s  pass PAM_SILENT     -e  print the PAM environment after open_session and setcred/delcred
  *   -g  print getgroups() after setcred
+ *   -R  print "ROUND: N" (N messages) at the start of each call of the conversation, so a
+ *       test sees which messages came in one round (sshd's keyboard-interactive shows an
+ *       info message only with a prompt of the same round)
  *   -E  after pam_end, print the process's own VAR ("GETENV: VAR=value" or
  *       "GETENV: VAR unset"): the host's environment is not the module's to edit
  *   -c  be a host that uses libcurl too: load it before pam_start, and after
@@ -58,6 +61,8 @@ code_name(int code)
 	return "PAM_?";
 }
 
+static int print_rounds;	/* -R */
+
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -68,6 +73,8 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *da
 	int i;
 
 	(void)data;
+	if (print_rounds)
+		printf("ROUND: %d\n", n);
 	r = calloc((size_t)n, sizeof(*r));
 	if (r == NULL)
 		return PAM_BUF_ERR;
@@ -162,13 +169,14 @@ main(int argc, char **argv)
 	int drop_keylog = 0;
 
 	/* "+": stop at the service name, so a user name may start with '-' */
-	while ((opt = getopt(argc, argv, "+d:r:segcCKE:")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:r:segRcCKE:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 'r': rhost = optarg; break;
 		case 's': flags |= PAM_SILENT; break;
 		case 'e': env = 1; break;
 		case 'g': groups = 1; break;
+		case 'R': print_rounds = 1; break;
 		case 'c': use_curl = 1; break;
 		case 'C': use_curl = 2; break;
 		case 'K': drop_keylog = 1; break;
@@ -181,7 +189,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...\n",
+		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...\n",
 			argv[0]);
 		return 2;
 	}
