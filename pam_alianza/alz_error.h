@@ -38,6 +38,7 @@
 	X(ALZ_ERR_TOKEN_EXPIRED, "the API says the token expired (refresh, or log in again; not a refusal)") \
 	X(ALZ_ERR_SSO_DISABLED, "the API offers no single sign-on (enabled false, or no SSO configuration)") \
 	X(ALZ_ERR_SSO_CODE,   "the API refused the SSO code (unknown, used, expired, or another redirect or verifier)") \
+	X(ALZ_ERR_SSO_OTHER_USER, "the SSO sign-in was another user's (its token logged out)") \
 	X(ALZ_ERR_SSO_STATE,  "the pasted address carries a state this login did not make") \
 	X(ALZ_ERR_UNSUPPORTED, "the API's dialect does not offer this call (its path is unset)") \
 	X(ALZ_ERR_CONNECT,    "the API's address refused the connection or has no route") \

@@ -375,7 +375,8 @@ alz_api_sso_exchange(struct alz_http *h, const char *api_user, const struct alz_
 	if (rc == ALZ_OK) {
 		o->status = r.status;
 		o->retry_after = r.retry_after;
-		rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, api_user,
+		/* judged for whoever it names: who that is is checked below */
+		rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, NULL,
 				     &o->login, &o->err);
 		if (rc == ALZ_ERR_DENIED && strcmp(o->err.code, "INVALID_SSO_CODE") == 0)
 			rc = ALZ_ERR_SSO_CODE;
@@ -386,6 +387,18 @@ alz_api_sso_exchange(struct alz_http *h, const char *api_user, const struct alz_
 		}
 	}
 	alz_http_reply_free(&r);
+	if (rc == ALZ_OK && strcmp(o->login.user_name, api_user) != 0) {
+		/*
+		 * Signed in at the provider as somebody else: that person's choice of
+		 * account, not the API's fault. Their fresh token must not stay live.
+		 */
+		struct alz_outcome lo;
+
+		alz_api_logout(h, o->login.token, &lo);
+		alz_outcome_free(&lo);
+		alz_login_free(&o->login);
+		rc = ALZ_ERR_SSO_OTHER_USER;
+	}
 out:
 	o->rc = rc;
 	return rc;

@@ -272,6 +272,9 @@ sso_login(struct alz_http *h, const char *api_user, const struct alz_auth_io *io
 		rc = alz_api_sso_exchange(h, api_user, &sc, &ch, code, o);
 		alz_secret_free(code);
 		code = NULL;
+		if (rc == ALZ_ERR_SSO_OTHER_USER)
+			tell(io, true, "You signed in at the identity provider as another user: "
+				       "sign in as the account you are logging in to.");
 		if (rc != ALZ_ERR_SSO_CODE)
 			break;
 		if (try + 1 < cfg->sso_tries)

@@ -507,6 +507,12 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		if (tmp == NULL)
 			goto out;
 		hdrs = tmp;
+	} else if (strcmp(method, "GET") != 0) {
+		/* a POST without a body (the SSO exchange): no form type claimed for it */
+		tmp = curl_slist_append(hdrs, "Content-Type:");
+		if (tmp == NULL)
+			goto out;
+		hdrs = tmp;
 	}
 	if (token != NULL) {
 		auth = token_header(h->cfg->token_header, token);

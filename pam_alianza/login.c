@@ -517,7 +517,8 @@ static bool
 verdict(enum alz_rc rc)
 {
 	return rc == ALZ_ERR_DENIED || rc == ALZ_ERR_2FA_INVALID || rc == ALZ_ERR_2FA_EXPIRED ||
-	       rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN || rc == ALZ_ERR_SSO_CODE;
+	       rc == ALZ_ERR_LOCKED || rc == ALZ_ERR_FORBIDDEN || rc == ALZ_ERR_SSO_CODE ||
+	       rc == ALZ_ERR_SSO_OTHER_USER;
 }
 
 /* OUTAGE: why the API could not be asked; it stands when no offline decision is made. */

@@ -142,6 +142,7 @@ auth_code(enum alz_rc rc)
 	case ALZ_ERR_2FA_EXPIRED:
 	case ALZ_ERR_SSO_CODE:
 	case ALZ_ERR_SSO_STATE:
+	case ALZ_ERR_SSO_OTHER_USER:
 	case ALZ_ERR_RATE_LIMITED:
 	case ALZ_ERR_BAD_REQUEST:
 	case ALZ_RC_COUNT:
