@@ -138,6 +138,7 @@ struct alz_config {
 	bool jwt_login;		/* a pasted JWT goes to path_jwt */
 	unsigned long login_method;	/* enum alz_login_method */
 	unsigned long sso_tries;	/* codes pasted per SSO challenge */
+	bool sso_require_pkce;	/* an SSO configuration without PKCE is refused */
 
 	/* who may log in, and with which groups */
 	struct alz_type_list allowed_types;	/* type names matched exactly; all; none */

@@ -129,7 +129,7 @@ static enum alz_rc
 ask_codes(const struct alz_config *cfg, const struct alz_auth_io *io, const char *answer,
 	  char **appended, enum alz_rc (*check)(void *ctx, const char *code), void *ctx)
 {
-	bool had_appended = *appended != NULL;
+	bool had_appended = *appended != NULL, refused = false;
 	enum alz_rc rc = ALZ_ERR_2FA_INVALID;
 	unsigned long try;
 	char *code = NULL;
@@ -145,6 +145,7 @@ ask_codes(const struct alz_config *cfg, const struct alz_auth_io *io, const char
 			tell(io, true, "A verification code is 6 to 8 digits.");
 		} else {
 			rc = check(ctx, code);
+			refused = refused || rc == ALZ_ERR_2FA_INVALID;
 		}
 		alz_secret_free(code);
 		code = NULL;
@@ -153,6 +154,9 @@ ask_codes(const struct alz_config *cfg, const struct alz_auth_io *io, const char
 		if (try + 1 < cfg->totp_tries)
 			tell(io, true, "Wrong verification code.");
 	}
+	/* an abort after a refused code is that refusal: the throttle keeps counting it */
+	if (rc == ALZ_ERR_CONV && refused)
+		rc = ALZ_ERR_2FA_INVALID;
 	return rc;
 }
 
@@ -222,7 +226,7 @@ sso_login(struct alz_http *h, const char *api_user, const struct alz_auth_io *io
 	const struct alz_config *cfg = h->cfg;
 	struct alz_sso_challenge ch;
 	struct alz_sso_config sc;
-	char raw[256], host[256], *info = NULL, *answer = NULL, *code = NULL;
+	char raw[256], host[256], *info = NULL, *answer = NULL, *code = NULL, *refused = NULL;
 	unsigned long try;
 	size_t cap;
 	enum alz_rc rc;
@@ -267,10 +271,27 @@ sso_login(struct alz_http *h, const char *api_user, const struct alz_auth_io *io
 		}
 		if (rc != ALZ_OK)
 			break;
+		if (refused != NULL && strcmp(code, refused) == 0) {
+			/*
+			 * Refused already: not sent again. sshd's password method answers
+			 * every prompt with the password, which must not go to the API's
+			 * access log as a code over and over.
+			 */
+			tell(io, true, "That code was refused already.");
+			alz_secret_free(code);
+			code = NULL;
+			rc = ALZ_ERR_SSO_CODE;
+			continue;
+		}
 		alz_outcome_free(o);
 		trace->sso_calls++;
 		rc = alz_api_sso_exchange(h, api_user, &sc, &ch, code, o);
-		alz_secret_free(code);
+		if (rc == ALZ_ERR_SSO_CODE) {
+			alz_secret_free(refused);
+			refused = code;	/* kept to compare, wiped at the end */
+		} else {
+			alz_secret_free(code);
+		}
 		code = NULL;
 		if (rc == ALZ_ERR_SSO_OTHER_USER)
 			tell(io, true, "You signed in at the identity provider as another user: "
@@ -280,10 +301,15 @@ sso_login(struct alz_http *h, const char *api_user, const struct alz_auth_io *io
 		if (try + 1 < cfg->sso_tries)
 			tell(io, true, "The code was refused (used, expired or mistyped). Paste it again.");
 	}
-	/* a refused paste is the user's: the session's verdict is the SSO code's */
-	if (rc == ALZ_ERR_INPUT || rc == ALZ_ERR_SSO_STATE)
+	/*
+	 * A refused paste is the user's: the session's verdict is the SSO
+	 * code's; so is an abort (Ctrl-C, end of input) after the API refused
+	 * one, or the throttle would take the refusal back.
+	 */
+	if (rc == ALZ_ERR_INPUT || rc == ALZ_ERR_SSO_STATE || (rc == ALZ_ERR_CONV && refused != NULL))
 		rc = ALZ_ERR_SSO_CODE;
 out:
+	alz_secret_free(refused);
 	alz_secret_free(info);
 	alz_secret_free(answer);
 	alz_secret_free(code);

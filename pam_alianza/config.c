@@ -86,6 +86,7 @@ static const struct key keys[] = {
 	{ "jwt_login", K_BOOL, OFF(jwt_login), "no", 0, 0, { NULL, NULL } },
 	{ "login_method", K_CHOICE, OFF(login_method), "password", 0, 0, { NULL, NULL } },
 	{ "sso_tries", K_UINT, OFF(sso_tries), "3", 1, 10, { NULL, NULL } },
+	{ "sso_require_pkce", K_BOOL, OFF(sso_require_pkce), "yes", 0, 0, { NULL, NULL } },
 
 	{ "allowed_user_types", K_TYPES, OFF(allowed_types), "MANAGEMENT_USER, ACCOUNT_USER", 0, 0, { NULL, NULL } },
 	/* groups.<TYPE>: one key per type, not in this table (set_groups) */

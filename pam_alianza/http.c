@@ -565,8 +565,11 @@ out:
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	slist_free_wiped(hdrs);
-	if (query != NULL)
+	if (query != NULL && url != NULL) {
 		explicit_bzero(url, strlen(url));	/* it carried a code */
+		/* libcurl's own copy of it goes too (its allocator wipes what it frees) */
+		curl_easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_url);
+	}
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));
 		free(auth);

@@ -422,10 +422,14 @@ alz_sso_config_reply(const struct alz_config *cfg, long status, const char *body
 	memset(&err, 0, sizeof(err));
 	root = parse_doc(body, len);
 	if (status != 200) {
-		/* docs/API.md 7: a 404 is "SSO is not offered" */
-		rc = status == 404 ? ALZ_ERR_SSO_DISABLED : refusal(cfg, status, root, &err, CALL_FACTS);
-		if (rc == ALZ_ERR_TOKEN_EXPIRED)
-			rc = ALZ_ERR_BAD_REPLY;	/* the call carries no token */
+		/*
+		 * docs/API.md 7: a 404 is "SSO is not offered"; a 5xx is the service's
+		 * trouble. The call names no user and carries no token: a 401 or 403
+		 * says nothing about this user (a proxy's, say) and must not be kept
+		 * as their refusal. Anything else is an odd reply.
+		 */
+		rc = status == 404 ? ALZ_ERR_SSO_DISABLED :
+		     status >= 500 && status <= 599 ? ALZ_ERR_SERVER : ALZ_ERR_BAD_REPLY;
 		goto out;
 	}
 	if (root == NULL || !cJSON_IsObject(root) ||
@@ -438,6 +442,13 @@ alz_sso_config_reply(const struct alz_config *cfg, long status, const char *body
 	if (fact_at(cfg, root, ALZ_R_SSO_PKCE, &pkce) != ALZ_OK || (pkce != NULL && !cJSON_IsBool(pkce)))
 		goto out;
 	sc->pkce = pkce != NULL && cJSON_IsTrue(pkce);
+	/*
+	 * Without PKCE a bare code is bound to nothing this login made (the
+	 * state is shown to the person at the keyboard): refused unless the
+	 * admin allowed it (sso_require_pkce = no).
+	 */
+	if (!sc->pkce && cfg->sso_require_pkce)
+		goto out;
 	if (!sso_field(cfg, root, ALZ_R_SSO_ENDPOINT, ALZ_SSO_MAX_URL, true, true, &sc->endpoint) ||
 	    !sso_field(cfg, root, ALZ_R_SSO_CLIENT_ID, ALZ_SSO_MAX_FIELD, false, true, &sc->client_id) ||
 	    !sso_field(cfg, root, ALZ_R_SSO_REDIRECT_URI, ALZ_SSO_MAX_URL, true, true, &sc->redirect_uri) ||

@@ -212,7 +212,15 @@ query_param(const char *query, const char *name, char **out)
 			if (*out != NULL)
 				goto twice;
 			vlen = (size_t)(amp - p) - nlen - 1;
-			dec = curl_easy_unescape(NULL, p + nlen + 1, (int)vlen, &declen);
+			/* length 0 would make curl_easy_unescape measure the rest with strlen */
+			dec = vlen == 0 ? NULL : curl_easy_unescape(NULL, p + nlen + 1, (int)vlen, &declen);
+			if (vlen == 0) {
+				*out = strdup("");
+				if (*out == NULL)
+					return ALZ_ERR_NOMEM;
+				p = *amp == '&' ? amp + 1 : amp;
+				continue;
+			}
 			if (dec == NULL)
 				return ALZ_ERR_NOMEM;
 			*out = strndup(dec, (size_t)declen);

@@ -102,6 +102,16 @@ alz_text_https_url(const char *s, bool query_ok)
 	end = host + strcspn(host, "/?#");
 	if (end == host || *host == ':' || memchr(host, '@', (size_t)(end - host)) != NULL)
 		return false;
+	/*
+	 * The authority a person reads is the one a browser opens: a host name
+	 * or an IPv4 or bracketed IPv6 address, an optional port, nothing else
+	 * (a '\\' makes browsers split it elsewhere).
+	 */
+	for (; host < end; host++)
+		if (!((*host >= 'a' && *host <= 'z') || (*host >= 'A' && *host <= 'Z') ||
+		      (*host >= '0' && *host <= '9') || *host == '.' || *host == '-' || *host == ':' ||
+		      *host == '[' || *host == ']'))
+			return false;
 	if (strchr(s, '#') != NULL || (!query_ok && strchr(s, '?') != NULL))
 		return false;
 	return true;

@@ -29,6 +29,11 @@ test_config_reply(void)
 		{ "enabled false", "{\"enabled\":false}", 200, ALZ_ERR_SSO_DISABLED },
 		{ "a 404", "{\"errorCode\":\"NOT_FOUND\"}", 404, ALZ_ERR_SSO_DISABLED },
 		{ "a 503", "", 503, ALZ_ERR_SERVER },
+		{ "a 401 (says nothing about a user)", "{\"errorCode\":\"UNAUTHORIZED\"}", 401, ALZ_ERR_BAD_REPLY },
+		{ "a 403 (says nothing about a user)", "{\"errorCode\":\"ACCOUNT_LOCKED\"}", 403, ALZ_ERR_BAD_REPLY },
+		{ "endpoint with a backslash in the host", "{\"enabled\":true,\"authorizationEndpoint\":"
+		  "\"https://evil.example\\\\.idp.corp/a\",\"clientId\":\"c\",\"redirectUri\":\"https://p/c\","
+		  "\"pkce\":true}", 200, ALZ_ERR_BAD_REPLY },
 		{ "a 302", "", 302, ALZ_ERR_BAD_REPLY },
 		{ "enabled as a string", SSO_OK(",\"enabled\":\"true\"") "", 200, ALZ_ERR_BAD_REPLY },
 		{ "enabled missing", "{\"authorizationEndpoint\":\"https://i/a\",\"clientId\":\"c\","
@@ -67,15 +72,26 @@ test_config_reply(void)
 		tap_ok(sc.pkce, "pkce true");
 	}
 	alz_sso_config_free(&sc);
-	if (ok_rc(conf_reply(200, SSO_OK(""), &sc), ALZ_OK, "pkce absent"))
+	ok_rc(conf_reply(200, SSO_OK(""), &sc), ALZ_ERR_BAD_REPLY,
+	      "pkce absent: refused (sso_require_pkce = yes, the default)");
+	alz_sso_config_free(&sc);
+	ok_rc(conf_reply(200, SSO_OK(",\"pkce\":false"), &sc), ALZ_ERR_BAD_REPLY,
+	      "pkce false: refused (sso_require_pkce = yes)");
+	alz_sso_config_free(&sc);
+	cfg.sso_require_pkce = false;
+	if (ok_rc(conf_reply(200, SSO_OK(""), &sc), ALZ_OK, "pkce absent, sso_require_pkce = no"))
 		tap_ok(!sc.pkce, "pkce absent is off");
 	alz_sso_config_free(&sc);
+	cfg.sso_require_pkce = true;
+	/* the rows test their own rule, not the PKCE one (most give no pkce) */
+	cfg.sso_require_pkce = false;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		ok_rc(conf_reply(rows[i].status, rows[i].body, &sc), rows[i].want, "SSO configuration: %s",
 		      rows[i].name);
 		ok_str(sc.endpoint, NULL, "SSO configuration: %s: nothing kept", rows[i].name);
 		alz_sso_config_free(&sc);
 	}
+	cfg.sso_require_pkce = true;
 	/* an endpoint of 10 KB */
 	snprintf(big, sizeof(big), "{\"enabled\":true,\"authorizationEndpoint\":\"https://idp/%0*d\","
 		 "\"clientId\":\"c\",\"redirectUri\":\"https://p/c\"}", 10240, 0);
@@ -182,6 +198,10 @@ test_answer(void)
 	ok_str(code, NULL, "no code from another state");
 	ok_rc(alz_sso_read_answer(&ch, "https://portal/cb?code=k1", &code), ALZ_ERR_INPUT,
 	      "an address without a state");
+	ok_rc(alz_sso_read_answer(&ch, "https://portal/cb?state=&code=abc", &code), ALZ_ERR_SSO_STATE,
+	      "an empty state is not ours (nor the rest of the query)");
+	snprintf(addr, sizeof(addr), "https://portal/cb?code=&state=%s", ch.state);
+	ok_rc(alz_sso_read_answer(&ch, addr, &code), ALZ_ERR_INPUT, "an empty code");
 	snprintf(addr, sizeof(addr), "https://portal/cb?code=k1&code=k2&state=%s", ch.state);
 	ok_rc(alz_sso_read_answer(&ch, addr, &code), ALZ_ERR_INPUT, "two codes");
 	snprintf(addr, sizeof(addr), "https://portal/cb?code=k1&state=%s&state=%s", ch.state, ch.state);
