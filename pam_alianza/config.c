@@ -238,7 +238,8 @@ valid_template(const char *t)
 static bool
 valid_https_url(const char *v)
 {
-	return alz_text_https_url(v, false);
+	/* stricter than an SSO endpoint: no '@' even in the path, so nothing reads as a user part */
+	return alz_text_https_url(v, false) && strchr(v + 8, '@') == NULL;
 }
 
 static bool

@@ -279,6 +279,8 @@ test_bad(void)
 
 	expect_bad("unknown key", BASE "bsae_url = x\n", 2, "bsae_url");
 	expect_bad("http base_url", "base_url = http://api.example.com\n", 1, "base_url");
+	expect_bad("base_url with '@' in its path", "base_url = https://127.0.0.1:8443/p@refix\n", 1, "base_url");
+	expect_bad("base_url with a backslash in its host", "base_url = https://evil\\.example\n", 1, "base_url");
 	expect_bad("base_url without host", "base_url = https://\n", 1, "base_url");
 	expect_bad("base_url with credentials", "base_url = https://u:p@h\n", 1, "base_url");
 	expect_bad("missing =", BASE "timeout 5\n", 2, NULL);
