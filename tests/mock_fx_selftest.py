@@ -15,12 +15,8 @@ import base64
 import http.client
 import json
 import os
-import shutil
 import ssl
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -28,54 +24,13 @@ sys.path.insert(0, HERE)
 import alztest  # noqa: E402  (only its pure helpers: no Bed, no namespace)
 import mock_api  # noqa: E402
 
-PY = "/usr/bin/python3"
-N = 0
-FAILED = 0
 
 
-def ok(cond, name, diag=None):
-    global N, FAILED
-    N += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (N, name), flush=True)
-    if not cond:
-        FAILED += 1
-        for line in str(diag if diag is not None else "").splitlines()[-30:]:
-            print("# " + line, flush=True)
-    return cond
+import mockrun  # noqa: E402
 
-
-# ---------------------------------------------------------------- the mocks
-TMP = tempfile.mkdtemp(prefix="mockfx-")
-CERTS = os.path.join(TMP, "certs")
-subprocess.run(["bash", os.path.join(HERE, "mkcerts.sh"), CERTS], check=True, stdout=subprocess.DEVNULL)
-USERS = os.path.join(HERE, "fixtures", "users.json")
-MOCKS = []
-
-
-def start(dialect):
-    ports = os.path.join(TMP, "ports-%s.json" % dialect)
-    log = open(os.path.join(TMP, "mock-%s.log" % dialect), "w")
-    p = subprocess.Popen([PY, os.path.join(HERE, "mock_api.py"), "--certs", CERTS, "--users", USERS,
-                          "--ports-file", ports, "--dialect", dialect], stdout=log, stderr=log)
-    MOCKS.append(p)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(ports):
-        if p.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("Bail out! the %s mock did not start (see %s)" % (dialect, log.name))
-        time.sleep(0.02)
-    with open(ports) as f:
-        return json.load(f)
-
-
-def stop():
-    for p in MOCKS:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    shutil.rmtree(TMP, ignore_errors=True)
+RUN = mockrun.Run("mockfx-")
+TMP, CERTS, CA, USERS = RUN.tmp, RUN.certs, RUN.ca, RUN.users
+ok, start, stop = RUN.ok, RUN.start, RUN.stop
 
 
 CTX = ssl.create_default_context(cafile=os.path.join(CERTS, "ca.pem"))
@@ -513,5 +468,5 @@ try:
 finally:
     stop()
 
-print("1..%d" % N, flush=True)
-sys.exit(1 if FAILED else 0)
+print("1..%d" % RUN.n, flush=True)
+sys.exit(1 if RUN.failed else 0)
