@@ -17,6 +17,25 @@ outcome_reset(struct alz_outcome *o)
 	o->retry_after = -1;
 }
 
+/*
+ * One request of ENDPOINT; O gets its time and (on a reply) its status and
+ * Retry-After, R the reply for the caller's judge (freed by the caller).
+ */
+static enum alz_rc
+send_call(struct alz_http *h, enum alz_path ep, const char *query, const char *body,
+	  const char *token, struct alz_http_reply *r, struct alz_outcome *o)
+{
+	enum alz_rc rc;
+
+	rc = alz_http_call_query(h, ep, query, body, token, r);
+	o->elapsed_ms = r->elapsed_ms;
+	if (rc == ALZ_OK) {
+		o->status = r->status;
+		o->retry_after = r->retry_after;
+	}
+	return rc;
+}
+
 /* Send BODY (consumed and wiped) and judge the reply as a log-in. */
 static enum alz_rc
 login_exchange(struct alz_http *h, enum alz_path ep, char *body, const char *expect_user,
@@ -25,16 +44,11 @@ login_exchange(struct alz_http *h, enum alz_path ep, char *body, const char *exp
 	struct alz_http_reply r;
 	enum alz_rc rc;
 
-	rc = alz_http_call(h, ep, body, NULL, &r);
+	rc = send_call(h, ep, NULL, body, NULL, &r, o);
 	alz_secret_free(body);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc != ALZ_OK)
-		goto out;
-	o->status = r.status;
-	o->retry_after = r.retry_after;
-	rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, expect_user,
-			     &o->login, &o->err);
-out:
+	if (rc == ALZ_OK)
+		rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, expect_user,
+				     &o->login, &o->err);
 	alz_http_reply_free(&r);
 	o->rc = rc;
 	return rc;
@@ -103,13 +117,9 @@ status_exchange(struct alz_http *h, enum alz_path ep, const char *body,
 	enum alz_rc rc;
 
 	outcome_reset(o);
-	rc = alz_http_call(h, ep, body, token, &r);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
+	rc = send_call(h, ep, NULL, body, token, &r, o);
+	if (rc == ALZ_OK)
 		rc = alz_reply_status(h->cfg, r.status, r.body.data, r.body.len, &o->err);
-	}
 	alz_http_reply_free(&r);
 	o->rc = rc;
 	return rc;
@@ -295,14 +305,10 @@ alz_api_userinfo(struct alz_http *h, const char *api_user, const char *token,
 	enum alz_rc rc;
 
 	outcome_reset(o);
-	rc = alz_http_call(h, ALZ_P_USERINFO, NULL, token, &r);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
+	rc = send_call(h, ALZ_P_USERINFO, NULL, NULL, token, &r, o);
+	if (rc == ALZ_OK)
 		rc = alz_reply_userinfo(h->cfg, r.status, r.body.data, r.body.len, api_user,
 					&o->login, &o->err);
-	}
 	alz_http_reply_free(&r);
 	o->rc = rc;
 	return rc;
@@ -322,15 +328,11 @@ alz_api_refresh(struct alz_http *h, const char *refresh_token, char **token,
 	if (rc != ALZ_OK)
 		goto out;
 	/* never retried: a refresh token may be single use */
-	rc = alz_http_call(h, ALZ_P_REFRESH, body, NULL, &r);
+	rc = send_call(h, ALZ_P_REFRESH, NULL, body, NULL, &r, o);
 	alz_secret_free(body);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
+	if (rc == ALZ_OK)
 		rc = alz_reply_refresh(h->cfg, r.status, r.body.data, r.body.len, token,
 				       expires_in, &o->err);
-	}
 	alz_http_reply_free(&r);
 out:
 	o->rc = rc;
@@ -345,12 +347,9 @@ alz_api_sso_config(struct alz_http *h, struct alz_sso_config *sc, struct alz_out
 
 	outcome_reset(o);
 	memset(sc, 0, sizeof(*sc));
-	rc = alz_http_call(h, ALZ_P_SSO, NULL, NULL, &r);
-	o->elapsed_ms = r.elapsed_ms;
-	if (rc == ALZ_OK) {
-		o->status = r.status;
+	rc = send_call(h, ALZ_P_SSO, NULL, NULL, NULL, &r, o);
+	if (rc == ALZ_OK)
 		rc = alz_sso_config_reply(h->cfg, r.status, r.body.data, r.body.len, sc);
-	}
 	alz_http_reply_free(&r);
 	o->rc = rc;
 	return rc;
@@ -369,12 +368,9 @@ alz_api_sso_exchange(struct alz_http *h, const char *api_user, const struct alz_
 	if (rc != ALZ_OK)
 		goto out;
 	/* never retried: a code is single use */
-	rc = alz_http_call_query(h, ALZ_P_SSO_EXCHANGE, query, NULL, NULL, &r);
+	rc = send_call(h, ALZ_P_SSO_EXCHANGE, query, NULL, NULL, &r, o);
 	alz_secret_free(query);
-	o->elapsed_ms = r.elapsed_ms;
 	if (rc == ALZ_OK) {
-		o->status = r.status;
-		o->retry_after = r.retry_after;
 		/* judged for whoever it names: who that is is checked below */
 		rc = alz_reply_login(h->cfg, r.status, r.body.data, r.body.len, NULL,
 				     &o->login, &o->err);
