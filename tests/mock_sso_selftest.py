@@ -36,6 +36,7 @@ import mockrun  # noqa: E402
 RUN = mockrun.Run("mocksso-")
 TMP, CERTS, CA, USERS = RUN.tmp, RUN.certs, RUN.ca, RUN.users
 ok, start, stop = RUN.ok, RUN.start, RUN.stop
+ctl = mockrun.ctl
 
 
 CTX = ssl.create_default_context(cafile=CA)
@@ -68,18 +69,6 @@ def call(port, method, target, raw=None, headers=()):
         c.endheaders(raw)
         r = c.getresponse()
         return Reply(r.status, r.getheaders(), r.read())
-    finally:
-        c.close()
-
-
-def ctl(ports, method, path, body=None):
-    c = http.client.HTTPConnection("127.0.0.1", ports["control"], timeout=30)
-    try:
-        c.request(method, path, body=json.dumps(body).encode() if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        out = r.read()
-        return r.status, (json.loads(out) if out else None)
     finally:
         c.close()
 

@@ -3,6 +3,7 @@
 A self-test starts tests/mock_api.py in the dialects it checks (test certificates made in a
 temporary directory), counts its checks, and ends with the plan and its exit status.
 """
+import http.client
 import json
 import os
 import shutil
@@ -12,6 +13,19 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
+
+
+def ctl(ports, method, path, body=None):
+    """One call of the mock's control API (plain HTTP on loopback): (status, JSON or None)."""
+    c = http.client.HTTPConnection("127.0.0.1", ports["control"], timeout=30)
+    try:
+        c.request(method, path, body=json.dumps(body).encode() if body is not None else None,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        out = r.read()
+        return r.status, (json.loads(out) if out else None)
+    finally:
+        c.close()
 
 
 class Run:
