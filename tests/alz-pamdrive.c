@@ -1,7 +1,7 @@
 /*
  * alz-pamdrive.c - a pamtester-like driver over a real libpam, for tests, demo and benchmark.
  *
- * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...
+ * alz-pamdrive [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-M] [-E VAR]... SERVICE USER OP...
  *   OP: authenticate acct_mgmt setcred delcred open_session close_session chauthtok
  *       wait (print "WAITING", then read one line of standard input: a test
  *       holds a session open between two OPs this way)
@@ -18,6 +18,9 @@
  *       ("CURL-AFTER: ok")   -C  the same, and curl_global_init() before pam_start
  *   -K  with -C: then unset SSLKEYLOGFILE, as a host that logs its own TLS keys
  *       would (libcurl keeps the file it opened at init)
+ *   -M  after pam_end, print "MAPPED: PATH" once for each file the process has
+ *       mapped (/proc/self/maps): what the module loaded and kept (it is
+ *       linked -z nodelete, so what it dlopen()ed stays after libpam's dlclose)
  * Each prompt is answered with one line of standard input. Prints what the
  * module says ("PROMPT-OFF: ...", "ERROR: ...", "INFO: ...") and "OP: PAM_NAME".
  * Exits 0 when every OP returned PAM_SUCCESS.
@@ -49,6 +52,31 @@ static const struct {
 	N(PAM_BAD_ITEM), N(PAM_CONV_AGAIN), N(PAM_INCOMPLETE),
 #undef N
 };
+
+/* -M: each file-backed mapping of this process, once (maps lists a file per segment) */
+static void
+print_mapped(void)
+{
+	char line[4096], last[4096] = "";
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (f == NULL) {
+		printf("MAPPED: (cannot read /proc/self/maps)\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *path = strchr(line, '/');
+
+		if (path == NULL)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(path, last) == 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", path);
+		printf("MAPPED: %s\n", path);
+	}
+	fclose(f);
+}
 
 static const char *
 code_name(int code)
@@ -166,10 +194,10 @@ main(int argc, char **argv)
 	pam_handle_t *pamh = NULL;
 	void *curl = NULL;
 	int opt, flags = 0, env = 0, groups = 0, all_ok = 1, ret, i, ngetenv = 0, use_curl = 0;
-	int drop_keylog = 0;
+	int drop_keylog = 0, mapped = 0;
 
 	/* "+": stop at the service name, so a user name may start with '-' */
-	while ((opt = getopt(argc, argv, "+d:r:segRcCKE:")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:r:segRcCKME:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 'r': rhost = optarg; break;
@@ -180,6 +208,7 @@ main(int argc, char **argv)
 		case 'c': use_curl = 1; break;
 		case 'C': use_curl = 2; break;
 		case 'K': drop_keylog = 1; break;
+		case 'M': mapped = 1; break;
 		case 'E':
 			if (ngetenv == (int)(sizeof(getenv_names) / sizeof(getenv_names[0])))
 				return 2;
@@ -189,7 +218,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-E VAR]... SERVICE USER OP...\n",
+		fprintf(stderr, "usage: %s [-d CONFDIR] [-r RHOST] [-s] [-e] [-g] [-R] [-c|-C [-K]] [-M] [-E VAR]... SERVICE USER OP...\n",
 			argv[0]);
 		return 2;
 	}
@@ -266,6 +295,8 @@ main(int argc, char **argv)
 	pam_end(pamh, ret);
 	if (curl != NULL)
 		host_curl_after(curl);
+	if (mapped)
+		print_mapped();
 	for (i = 0; i < ngetenv; i++) {
 		const char *v = getenv(getenv_names[i]);
 
