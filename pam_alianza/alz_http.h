@@ -21,7 +21,10 @@ struct alz_http_reply {
 	long elapsed_ms;	/* of the last call */
 };
 
+struct alz_curl;
+
 struct alz_http {
+	const struct alz_curl *lc;	/* libcurl's functions (alz_curl.h), loaded at init */
 	CURL *curl;		/* kept across calls: one TLS handshake per login */
 	const struct alz_config *cfg;
 	const struct alz_log *lg;
@@ -31,9 +34,10 @@ struct alz_http {
 };
 
 /*
- * ALZ_ERR_UNSAFE_ENV when the environment asks libcurl for something root
- * must not do (SSLKEYLOGFILE); ALZ_ERR_SYSTEM when libcurl's TLS library is
- * not OpenSSL.
+ * Loads libcurl (alz_curl_load) the first time in a process. ALZ_ERR_UNSAFE_ENV
+ * when the environment asks libcurl for something root must not do
+ * (SSLKEYLOGFILE); ALZ_ERR_SYSTEM when libcurl cannot be loaded or its TLS
+ * library is not OpenSSL.
  */
 enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
 			  const struct alz_log *lg);
@@ -61,11 +65,6 @@ enum alz_rc alz_http_call_query(struct alz_http *h, enum alz_path endpoint,
 
 void alz_http_reply_free(struct alz_http_reply *r);
 
-/*
- * A function of the libssl/libcrypto that libcurl uses, looked up in
- * libcurl's dependencies (the module links neither). NULL when absent.
- */
-void *alz_http_tls_sym(const char *name);
 void alz_http_cleanup(struct alz_http *h);
 
 #endif

@@ -13,9 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* types and constants only: the functions are looked up at run time (alz_http_tls_sym) */
+/* types and constants only: the functions are looked up at run time (alz_curl_tls_sym) */
 #include <openssl/ssl.h>
 
+#include "alz_curl.h"
 #include "alz_http.h"
 #include "alz_secret.h"
 
@@ -76,13 +77,13 @@ alz_http_reply_free(struct alz_http_reply *r)
 
 /* Free a header list whose entries may hold a token. */
 static void
-slist_free_wiped(struct curl_slist *l)
+slist_free_wiped(const struct alz_curl *lc, struct curl_slist *l)
 {
 	struct curl_slist *p;
 
 	for (p = l; p != NULL; p = p->next)
 		explicit_bzero(p->data, strlen(p->data));
-	curl_slist_free_all(l);
+	lc->slist_free_all(l);
 }
 
 /*
@@ -180,29 +181,6 @@ check_environment(const struct alz_log *lg)
 }
 
 /*
- * The OpenSSL functions the SSL_CTX callback (and SSO's SHA-256) need,
- * looked up at run time in libcurl's own dependencies (the libssl and
- * libcrypto this libcurl uses, whatever other one the host may have
- * loaded): the module itself links neither, so a process that never goes
- * online never loads them for us.
- */
-void *
-alz_http_tls_sym(const char *name)
-{
-	Dl_info di;
-	void *h, *sym;
-
-	if (dladdr((void *)curl_easy_init, &di) == 0 || di.dli_fname == NULL)
-		return NULL;
-	h = dlopen(di.dli_fname, RTLD_NOW | RTLD_NOLOAD);
-	if (h == NULL)
-		return NULL;
-	sym = dlsym(h, name);
-	dlclose(h);	/* libcurl, and so the symbol, stays: the module holds it */
-	return sym;
-}
-
-/*
  * Called by libcurl for each new TLS connection, after its own set-up and
  * before the handshake. Two settings, or no connection:
  * - no key log: libcurl installs its key-log callback when SSLKEYLOGFILE
@@ -220,8 +198,8 @@ ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userdata)
 	SSL_CTX *ctx = ssl_ctx;
 
 	(void)curl;
-	*(void **)&set_options = alz_http_tls_sym("SSL_CTX_set_options");
-	*(void **)&set_keylog = alz_http_tls_sym("SSL_CTX_set_keylog_callback");
+	*(void **)&set_options = alz_curl_tls_sym("SSL_CTX_set_options");
+	*(void **)&set_keylog = alz_curl_tls_sym("SSL_CTX_set_keylog_callback");
 	if (set_options == NULL || set_keylog == NULL) {
 		alz_log(h->lg, LOG_ERR, "libssl has no SSL_CTX_set_options or "
 			"SSL_CTX_set_keylog_callback (OpenSSL >= 3.0 needed): no connection");
@@ -239,9 +217,9 @@ ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userdata)
 
 /* The SSL_CTX callback speaks OpenSSL: any other TLS library's context would be misread. */
 static enum alz_rc
-check_tls_backend(const struct alz_log *lg)
+check_tls_backend(const struct alz_curl *lc, const struct alz_log *lg)
 {
-	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	const curl_version_info_data *v = lc->version_info(CURLVERSION_NOW);
 
 	if (v == NULL || v->ssl_version == NULL || strncmp(v->ssl_version, "OpenSSL/", 8) != 0 ||
 	    (v->features & CURL_VERSION_MULTI_SSL) != 0) {
@@ -255,6 +233,7 @@ check_tls_backend(const struct alz_log *lg)
 enum alz_rc
 alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz_log *lg)
 {
+	const struct alz_curl *lc;
 	enum alz_rc rc;
 	CURL *c;
 
@@ -264,20 +243,24 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 	rc = check_environment(lg);
 	if (rc != ALZ_OK)
 		return rc;
+	/* the first request of this process: libcurl is loaded now, not with the module */
+	lc = alz_curl_load(lg);
+	if (lc == NULL)
+		return ALZ_ERR_SYSTEM;
 	/*
 	 * Reference-counted and thread-safe in libcurl >= 7.84. We never call
 	 * curl_global_cleanup(): sshd or sudo may use libcurl themselves, and
 	 * tearing OpenSSL down inside someone else's process is not ours to do.
 	 */
-	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, mem_malloc, wipe_free, wipe_realloc,
+	if (lc->global_init_mem(CURL_GLOBAL_DEFAULT, mem_malloc, wipe_free, wipe_realloc,
 				 mem_strdup, mem_calloc) != CURLE_OK) {
 		alz_log(lg, LOG_ERR, "curl_global_init failed");
 		return ALZ_ERR_SYSTEM;
 	}
-	rc = check_tls_backend(lg);
+	rc = check_tls_backend(lc, lg);
 	if (rc != ALZ_OK)
 		return rc;
-	c = curl_easy_init();
+	c = lc->easy_init();
 	if (c == NULL)
 		return ALZ_ERR_NOMEM;
 	if (__atomic_load_n(&mem_fns_used, __ATOMIC_RELAXED) == 0)
@@ -285,32 +268,32 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 			"its buffers are freed unwiped");
 
 	/* the libcurl security guide, option by option */
-	if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
+	if (lc->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
 	    /* "" disables proxies, including the ones the environment names */
-	    curl_easy_setopt(c, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "") != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "") != CURLE_OK ||
 	    /* "": no host bypasses a configured proxy, whatever no_proxy says */
-	    curl_easy_setopt(c, CURLOPT_NOPROXY, "") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_NOPROXY, "") != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
 	    /* a Content-Length above the cap is refused before any byte is read */
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ALZ_MAX_BODY) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ALZ_MAX_BODY) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms) != CURLE_OK ||
 	    /* no key log, plaintext wiped: or no connection */
-	    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
+	    lc->easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
 		alz_log(lg, LOG_ERR, "libcurl refused a security option; refusing to run");
-		curl_easy_cleanup(c);
+		lc->easy_cleanup(c);
 		return ALZ_ERR_SYSTEM;
 	}
 	/*
@@ -318,11 +301,12 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 	 * hashed directory, where OpenSSL reads just the issuer it needs (the
 	 * 145-certificate system bundle costs ~20 ms per login to parse).
 	 */
-	if (curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CAPATH, cfg->ca_file != NULL ? NULL : cfg->ca_dir) != CURLE_OK) {
-		curl_easy_cleanup(c);
+	if (lc->easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_CAPATH, cfg->ca_file != NULL ? NULL : cfg->ca_dir) != CURLE_OK) {
+		lc->easy_cleanup(c);
 		return ALZ_ERR_SYSTEM;
 	}
+	h->lc = lc;
 	h->curl = c;
 	return ALZ_OK;
 }
@@ -331,7 +315,7 @@ void
 alz_http_cleanup(struct alz_http *h)
 {
 	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
+		h->lc->easy_cleanup(h->curl);
 	h->curl = NULL;
 }
 
@@ -426,13 +410,13 @@ classify(CURLcode cc, long os_errno, const struct alz_body *b)
 }
 
 static long
-retry_after(CURL *c)
+retry_after(const struct alz_curl *lc, CURL *c)
 {
 	struct curl_header *hdr = NULL;
 	char *end = NULL;
 	long n;
 
-	if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK)
+	if (lc->easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK)
 		return -1;
 	if (hdr->value[0] < '0' || hdr->value[0] > '9')
 		return -1;	/* the HTTP-date form: not worth trusting a clock for */
@@ -493,23 +477,23 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 	snprintf(url, ulen, "%s%s%s%s", h->cfg->base_url, path, query != NULL ? "?" : "",
 		 query != NULL ? query : "");
 
-	tmp = curl_slist_append(hdrs, "Accept: application/json");
+	tmp = h->lc->slist_append(hdrs, "Accept: application/json");
 	if (tmp == NULL)
 		goto out;
 	hdrs = tmp;
 	/* no "Expect: 100-continue" round trip */
-	tmp = curl_slist_append(hdrs, "Expect:");
+	tmp = h->lc->slist_append(hdrs, "Expect:");
 	if (tmp == NULL)
 		goto out;
 	hdrs = tmp;
 	if (body != NULL) {
-		tmp = curl_slist_append(hdrs, "Content-Type: application/json");
+		tmp = h->lc->slist_append(hdrs, "Content-Type: application/json");
 		if (tmp == NULL)
 			goto out;
 		hdrs = tmp;
 	} else if (strcmp(method, "GET") != 0) {
 		/* a POST without a body (the SSO exchange): no form type claimed for it */
-		tmp = curl_slist_append(hdrs, "Content-Type:");
+		tmp = h->lc->slist_append(hdrs, "Content-Type:");
 		if (tmp == NULL)
 			goto out;
 		hdrs = tmp;
@@ -518,32 +502,32 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		auth = token_header(h->cfg->token_header, token);
 		if (auth == NULL)
 			goto out;
-		tmp = curl_slist_append(hdrs, auth);
+		tmp = h->lc->slist_append(hdrs, auth);
 		if (tmp == NULL)
 			goto out;
 		hdrs = tmp;
 	}
 
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &out->body);
+	h->lc->easy_setopt(h->curl, CURLOPT_URL, url);
+	h->lc->easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	h->lc->easy_setopt(h->curl, CURLOPT_WRITEDATA, &out->body);
 	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+		h->lc->easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+		h->lc->easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	} else {
 		/* POST machinery sends the body; PUT is the same with another verb */
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body != NULL ? body : "");
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+		h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)(body != NULL ? strlen(body) : 0));
-		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
+		h->lc->easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
 				 strcmp(method, "POST") == 0 ? NULL : method);
 	}
 
 	h->errbuf[0] = '\0';
-	cc = curl_easy_perform(h->curl);
-	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
-	curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
-	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	cc = h->lc->easy_perform(h->curl);
+	h->lc->easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
+	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
+	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
 	h->connections += new_conns;
 	out->elapsed_ms = (long)(total_us / 1000);
 	rc = classify(cc, os_errno, &out->body);
@@ -552,23 +536,23 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		rc = ALZ_ERR_SYSTEM;
 	if (rc != ALZ_OK) {
 		alz_log(h->lg, LOG_DEBUG, "%s %s: %s (%s; errno %ld): %s", method, path,
-			curl_easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
+			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
 		alz_http_reply_free(out);
 		if (rc == ALZ_ERR_BAD_REPLY)
 			out->status = 0;
 		goto out;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
-	out->retry_after = retry_after(h->curl);
+	h->lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	out->retry_after = retry_after(h->lc, h->curl);
 out:
 	/* the body pointer belongs to the caller; do not let curl keep it */
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	slist_free_wiped(hdrs);
+	h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	h->lc->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	slist_free_wiped(h->lc, hdrs);
 	if (query != NULL && url != NULL) {
 		explicit_bzero(url, strlen(url));	/* it carried a code */
 		/* libcurl's own copy of it goes too (its allocator wipes what it frees) */
-		curl_easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_url);
+		h->lc->easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_url);
 	}
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "alz_curl.h"
 #include "alz_http.h"
 #include "alz_secret.h"
 #include "alz_sso.h"
@@ -44,7 +45,7 @@ base64url(const unsigned char *in, size_t n, char out[48])
 	char *p;
 	int len;
 
-	*(void **)&encode_block = alz_http_tls_sym("EVP_EncodeBlock");
+	*(void **)&encode_block = alz_curl_tls_sym("EVP_EncodeBlock");
 	if (encode_block == NULL || n != 32)
 		return ALZ_ERR_SYSTEM;
 	len = encode_block((unsigned char *)out, in, (int)n);
@@ -84,7 +85,7 @@ random_word(char out[ALZ_SSO_STATE_LEN + 1])
 
 /*
  * RFC 7636 4.2: BASE64URL(SHA256(ASCII(verifier))). libcrypto's SHA-256 and
- * base64, from the libcrypto libcurl's TLS already loaded (alz_http_tls_sym):
+ * base64, from the libcrypto libcurl's TLS already loaded (alz_curl_tls_sym):
  * the module links no OpenSSL library of its own.
  */
 static enum alz_rc
@@ -96,8 +97,8 @@ s256(const char *verifier, char out[ALZ_SSO_STATE_LEN + 1])
 	unsigned int mdlen = 0;
 	char buf[48];
 
-	*(void **)&digest = alz_http_tls_sym("EVP_Digest");
-	*(void **)&sha256 = alz_http_tls_sym("EVP_sha256");
+	*(void **)&digest = alz_curl_tls_sym("EVP_Digest");
+	*(void **)&sha256 = alz_curl_tls_sym("EVP_sha256");
 	if (digest == NULL || sha256 == NULL)
 		return ALZ_ERR_SYSTEM;
 	if (digest(verifier, strlen(verifier), md, &mdlen, sha256(), NULL) != 1 || mdlen != 32 ||
@@ -112,11 +113,14 @@ s256(const char *verifier, char out[ALZ_SSO_STATE_LEN + 1])
 static enum alz_rc
 add_param(char *s, size_t cap, bool first, const char *name, const char *value)
 {
+	const struct alz_curl *lc = alz_curl_load(NULL);
 	char *esc;
 	size_t need;
 	enum alz_rc rc = ALZ_OK;
 
-	esc = curl_easy_escape(NULL, value, 0);
+	if (lc == NULL)
+		return ALZ_ERR_SYSTEM;	/* the sign-in's first request has said why */
+	esc = lc->easy_escape(NULL, value, 0);
 	if (esc == NULL)
 		return ALZ_ERR_NOMEM;
 	need = strlen(s) + !first + strlen(name) + 1 + strlen(esc) + 1;
@@ -125,7 +129,7 @@ add_param(char *s, size_t cap, bool first, const char *name, const char *value)
 	else
 		snprintf(s + strlen(s), cap - strlen(s), "%s%s=%s", first ? "" : "&", name, esc);
 	explicit_bzero(esc, strlen(esc));	/* it may be a code */
-	curl_free(esc);
+	lc->free(esc);
 	return rc;
 }
 
@@ -200,12 +204,15 @@ code_shaped(const char *s, size_t len)
 static enum alz_rc
 query_param(const char *query, const char *name, char **out)
 {
+	const struct alz_curl *lc = alz_curl_load(NULL);
 	const char *p = query, *amp;
 	size_t nlen = strlen(name), vlen;
 	char *dec;
 	int declen = 0;
 
 	*out = NULL;
+	if (lc == NULL)
+		return ALZ_ERR_SYSTEM;
 	while (*p != '\0') {
 		amp = p + strcspn(p, "&");
 		if ((size_t)(amp - p) > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
@@ -213,7 +220,7 @@ query_param(const char *query, const char *name, char **out)
 				goto twice;
 			vlen = (size_t)(amp - p) - nlen - 1;
 			/* length 0 would make curl_easy_unescape measure the rest with strlen */
-			dec = vlen == 0 ? NULL : curl_easy_unescape(NULL, p + nlen + 1, (int)vlen, &declen);
+			dec = vlen == 0 ? NULL : lc->easy_unescape(NULL, p + nlen + 1, (int)vlen, &declen);
 			if (vlen == 0) {
 				*out = strdup("");
 				if (*out == NULL)
@@ -225,7 +232,7 @@ query_param(const char *query, const char *name, char **out)
 				return ALZ_ERR_NOMEM;
 			*out = strndup(dec, (size_t)declen);
 			explicit_bzero(dec, (size_t)declen);
-			curl_free(dec);
+			lc->free(dec);
 			if (*out == NULL)
 				return ALZ_ERR_NOMEM;
 			/* a decoded NUL would cut the value short unseen */
