@@ -256,14 +256,15 @@ cmd_check(const struct alz_config *cfg, const char *path, bool configured)
 		rc = alz_http_call(&http, ALZ_P_USERINFO, NULL, NULL, &r);
 		if (rc == ALZ_OK) {
 			printf("API %s: reached in %ld ms, certificate verified, GET %s answered %ld%s\n",
-			       cfg->base_url, r.elapsed_ms, cfg->paths[ALZ_P_USERINFO], r.status,
+			       alz_http_answered(&http), r.elapsed_ms, cfg->paths[ALZ_P_USERINFO], r.status,
 			       r.status == 401 ? " (as expected without a token)" : "");
 			if (r.status >= 300 && r.status < 400) {
 				printf("problem: the API redirects; the module never follows redirects\n");
 				problems++;
 			}
 		} else {
-			printf("problem: API %s not usable: %s (%s)\n", cfg->base_url, alz_strerror(rc),
+			printf("problem: API %s%s not usable: %s (%s)\n", cfg->base_urls.url[0],
+			       cfg->base_urls.n > 1 ? " and every other base_url" : "", alz_strerror(rc),
 			       http.errbuf);
 			problems++;
 		}

@@ -31,6 +31,7 @@ struct alz_auth_trace {
 	bool jwt;		/* the answer was a JWT, sent to path_jwt */
 	bool sso;		/* single sign-on: the SSO configuration asked, codes exchanged */
 	int sso_calls;		/* POST path_sso_exchange sent */
+	const char *api;	/* the base URL that answered last (the config's), NULL: none */
 };
 
 /* What the answer at the password prompt is. */

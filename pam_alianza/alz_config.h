@@ -107,10 +107,19 @@ struct alz_uid_range {
 	unsigned long lo, hi;
 };
 
+/* base_url: the API's addresses, tried in order (failover, http.c) */
+#define ALZ_MAX_BASE_URLS 4
+#define ALZ_MAX_BASE_URL_LEN 512
+struct alz_url_list {
+	char *url[ALZ_MAX_BASE_URLS];	/* https://host[:port][/prefix], no trailing slash */
+	unsigned n;			/* 0: unset, the module does nothing */
+};
+
 struct alz_config {
-	char *base_url;		/* https://host[:port][/prefix], no trailing slash */
+	struct alz_url_list base_urls;
 	char *ca_file;		/* NULL: the hashed directory ca_dir */
 	char *ca_dir;		/* OpenSSL hashed CA directory, used when ca_file is unset */
+	char *pinned_public_key;	/* NULL, or "sha256//B64[;sha256//B64]...": on top of the CA check */
 	char *proxy;		/* NULL: no proxy, whatever the environment says */
 	long connect_timeout_ms;
 	long timeout_ms;	/* total deadline of one HTTP exchange */

@@ -2,6 +2,8 @@
 #ifndef ALZ_HTTP_H
 #define ALZ_HTTP_H
 
+#include <stdbool.h>
+
 #include <curl/curl.h>
 
 #include "alz_config.h"
@@ -30,6 +32,8 @@ struct alz_http {
 	const struct alz_log *lg;
 	char errbuf[CURL_ERROR_SIZE];
 	long connections;	/* new connections made by this handle (for tests/bench) */
+	unsigned base;		/* the base URL (cfg->base_urls) that answered last: tried first */
+	bool answered;		/* the last call was answered by base_urls.url[base] */
 	int tls_setup_failed;	/* the SSL_CTX callback refused a connection */
 };
 
@@ -45,7 +49,10 @@ enum alz_rc alz_http_init(struct alz_http *h, const struct alz_config *cfg,
 /*
  * One exchange: ENDPOINT's method and path (method_*, path_*) on the
  * configured base URL; ALZ_ERR_UNSUPPORTED, nothing sent, when the dialect
- * has no such call. BODY (JSON, may hold a secret) may be NULL. TOKEN,
+ * has no such call. With several base URLs (failover), the one that answered
+ * last is tried first, and the next one after a connect failure, a connect
+ * deadline, a TLS failure or a 5xx, all within the call's one `timeout`;
+ * never after a cut connection or any other status (that is an answer). BODY (JSON, may hold a secret) may be NULL. TOKEN,
  * when not NULL, goes in the token_header template. Each transport
  * failure has its own code (ALZ_ERR_CONNECT, RESOLVE, LOCAL_NET, CUT,
  * NETWORK, TIMEOUT, TLS, TLS_HANDSHAKE, BAD_REPLY); any HTTP status is
@@ -64,6 +71,9 @@ enum alz_rc alz_http_call_query(struct alz_http *h, enum alz_path endpoint,
 				struct alz_http_reply *out);
 
 void alz_http_reply_free(struct alz_http_reply *r);
+
+/* The base URL that answered the last call; NULL when it had no answer. */
+const char *alz_http_answered(const struct alz_http *h);
 
 void alz_http_cleanup(struct alz_http *h);
 

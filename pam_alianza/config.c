@@ -18,7 +18,8 @@
 #include "alz_trust.h"
 
 enum key_type {
-	K_URL,		/* https:// only */
+	K_URLS,		/* 1-4 https:// URLs, comma or space separated (struct alz_url_list) */
+	K_PINS,		/* sha256//BASE64 public key pins, ';' separated (CURLOPT_PINNEDPUBLICKEY) */
 	K_FILE,		/* absolute path */
 	K_PROXY,	/* proxy URL, or empty for none */
 	K_SECONDS,	/* integer seconds, stored as milliseconds */
@@ -59,9 +60,10 @@ struct alias {
 
 /* Every setting, its default and its range. Adding a key is one line here. */
 static const struct key keys[] = {
-	{ "base_url", K_URL, OFF(base_url), NULL, 0, 0, { NULL, NULL } },
+	{ "base_url", K_URLS, OFF(base_urls), NULL, 0, 0, { NULL, NULL } },
 	{ "ca_file", K_FILE, OFF(ca_file), NULL, 0, 0, { NULL, NULL } },
 	{ "ca_dir", K_FILE, OFF(ca_dir), "/etc/ssl/certs", 0, 0, { NULL, NULL } },
+	{ "pinned_public_key", K_PINS, OFF(pinned_public_key), NULL, 0, 0, { NULL, NULL } },
 	{ "proxy", K_PROXY, OFF(proxy), NULL, 0, 0, { NULL, NULL } },
 	{ "connect_timeout", K_SECONDS, OFF(connect_timeout_ms), "5", 1, 60, { NULL, NULL } },
 	{ "timeout", K_SECONDS, OFF(timeout_ms), "10", 1, 300, { NULL, NULL } },
@@ -313,17 +315,11 @@ set_string(struct alz_config *cfg, const struct key *k, const char *value)
 {
 	char **slot = str_slot(cfg, k);
 	char *copy = NULL;
-	size_t len;
 
 	if (*value != '\0') {
 		copy = strdup(value);
 		if (copy == NULL)
 			return ALZ_ERR_NOMEM;
-		/* a base URL or prefix ends without '/': paths bring their own */
-		len = strlen(copy);
-		if (k->type == K_URL)
-			while (len > 8 && copy[len - 1] == '/')
-				copy[--len] = '\0';
 	}
 	free(*slot);
 	*slot = copy;
@@ -634,6 +630,105 @@ set_text(struct alz_config *cfg, const struct key *k, const char *value,
 	return set_string(cfg, k, buf);
 }
 
+static void
+urls_free(struct alz_url_list *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->url[i]);
+		l->url[i] = NULL;
+	}
+	l->n = 0;
+}
+
+/*
+ * base_url: one to ALZ_MAX_BASE_URLS https:// URLs, tried in order when one
+ * cannot answer (http.c); each as strict as one alone, no repeats. A bad item
+ * rejects the whole value: the previous list stays.
+ */
+static enum alz_rc
+set_urls(struct alz_config *cfg, const struct key *k, const char *value,
+	 const char *source, unsigned line, const struct alz_log *lg)
+{
+	struct alz_url_list *slot = (struct alz_url_list *)((char *)cfg + k->off), l = { { NULL }, 0 };
+	char buf[ALZ_MAX_BASE_URL_LEN + 1];
+	const char *p = value;
+	size_t len;
+	unsigned i;
+
+	while (alz_list_next(&p, buf, sizeof(buf))) {
+		/* a base URL or prefix ends without '/': paths bring their own */
+		len = strlen(buf);
+		while (len > 8 && buf[len - 1] == '/')
+			buf[--len] = '\0';
+		if (!valid_https_url(buf)) {
+			bad_value(lg, source, line, k->name, "must be one to 4 https:// URLs, each with a "
+				  "host and no user, query or fragment, separated by commas");
+			goto bad;
+		}
+		for (i = 0; i < l.n; i++)
+			if (strcmp(l.url[i], buf) == 0) {
+				bad_value(lg, source, line, k->name, "names the same URL twice");
+				goto bad;
+			}
+		if (l.n == ALZ_MAX_BASE_URLS) {
+			bad_value(lg, source, line, k->name, "has more than 4 URLs");
+			goto bad;
+		}
+		l.url[l.n] = strdup(buf);
+		if (l.url[l.n] == NULL) {
+			urls_free(&l);
+			return ALZ_ERR_NOMEM;
+		}
+		l.n++;
+	}
+	if (*p != '\0') {
+		bad_value(lg, source, line, k->name, "has a URL longer than 512 characters");
+		goto bad;
+	}
+	urls_free(slot);
+	*slot = l;	/* empty: unset, the module does nothing */
+	return ALZ_OK;
+bad:
+	urls_free(&l);
+	return ALZ_ERR_CONFIG;
+}
+
+/*
+ * pinned_public_key: 1-8 pins "sha256//" + the base64 of a SHA-256 of the
+ * server's SubjectPublicKeyInfo (44 characters, '=' last), ';' between
+ * them, as libcurl's CURLOPT_PINNEDPUBLICKEY takes them. No file form: the
+ * hash is what pam_alianza-admin status prints.
+ */
+static bool
+valid_pins(const char *v)
+{
+	const char *p = v;
+	unsigned n = 0;
+	size_t i;
+
+	for (;;) {
+		if (strncmp(p, "sha256//", 8) != 0)
+			return false;
+		p += 8;
+		for (i = 0; i < 43; i++)
+			if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+			      (p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '/'))
+				return false;
+		if (p[43] != '=')
+			return false;
+		p += 44;
+		if (++n > 8)
+			return false;
+		if (*p == '\0')
+			return true;
+		if (*p != ';')
+			return false;
+		p++;
+	}
+}
+
 static enum alz_rc
 set_value(struct alz_config *cfg, const struct key *k, const char *value,
 	  const char *source, unsigned line, const struct alz_log *lg)
@@ -644,10 +739,13 @@ set_value(struct alz_config *cfg, const struct key *k, const char *value,
 	char why[160];
 
 	switch (k->type) {
-	case K_URL:
-		if (!valid_https_url(value)) {
-			bad_value(lg, source, line, key,
-				  "must be an https:// URL with a host and no user, query or fragment");
+	case K_URLS:
+		return set_urls(cfg, k, value, source, line, lg);
+	case K_PINS:
+		if (*value != '\0' && !valid_pins(value)) {
+			bad_value(lg, source, line, key, "must be one to 8 sha256//BASE64 public key pins "
+				  "(44 base64 characters each, as pam_alianza-admin status prints them), "
+				  "separated by ';', or empty");
 			return ALZ_ERR_CONFIG;
 		}
 		return set_string(cfg, k, value);
@@ -888,6 +986,10 @@ alz_config_free(struct alz_config *cfg)
 			l->names = NULL;
 			continue;
 		}
+		if (t == K_URLS) {
+			urls_free((struct alz_url_list *)((char *)cfg + keys[i].off));
+			continue;
+		}
 		if (t == K_SECONDS || t == K_DURATION || t == K_UINT || t == K_BOOL ||
 		    t == K_UIDRANGE || t == K_CHOICE)
 			continue;
@@ -1101,7 +1203,7 @@ alz_config_finish(struct alz_config *cfg, const char *source, const struct alz_l
 		return ALZ_ERR_CONFIG;
 	}
 	/* the shipped file leaves it unset: nothing may go anywhere until an admin sets it */
-	if (cfg->base_url == NULL)
+	if (cfg->base_urls.n == 0)
 		return ALZ_NOT_CONFIGURED;
 	return ALZ_OK;
 }

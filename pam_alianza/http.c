@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* types and constants only: the functions are looked up at run time (alz_curl_tls_sym) */
@@ -306,6 +307,13 @@ alz_http_init(struct alz_http *h, const struct alz_config *cfg, const struct alz
 		lc->easy_cleanup(c);
 		return ALZ_ERR_SYSTEM;
 	}
+	/* on top of the CA check, never instead of it (VERIFYPEER stays on) */
+	if (cfg->pinned_public_key != NULL &&
+	    lc->easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, cfg->pinned_public_key) != CURLE_OK) {
+		alz_log(lg, LOG_ERR, "libcurl refused pinned_public_key; refusing to run");
+		lc->easy_cleanup(c);
+		return ALZ_ERR_SYSTEM;
+	}
 	h->lc = lc;
 	h->curl = c;
 	return ALZ_OK;
@@ -450,18 +458,109 @@ alz_http_call(struct alz_http *h, enum alz_path endpoint, const char *body,
 	return alz_http_call_query(h, endpoint, NULL, body, token, out);
 }
 
+/*
+ * Worth trying the next base URL: this one could not be reached or not
+ * trusted (connect refused or unreachable, name lookup, a connect deadline,
+ * TLS), or answered 5xx. Never after the request may have reached the API
+ * (a cut connection, a total deadline, any other status: that is an answer).
+ * SENT: CURLINFO_PRETRANSFER_TIME_T was set, the request had begun to go
+ * (also on a reused connection, whose connect times are 0).
+ */
+static bool
+try_next(enum alz_rc rc, long status, bool sent)
+{
+	switch (rc) {
+	case ALZ_OK:
+		return status >= 500 && status <= 599;
+	case ALZ_ERR_CONNECT:
+	case ALZ_ERR_RESOLVE:
+	case ALZ_ERR_TLS:
+	case ALZ_ERR_TLS_HANDSHAKE:
+		return true;
+	case ALZ_ERR_TIMEOUT:
+		return !sent;	/* connect_timeout (TCP or TLS), before any byte of the request */
+	default:
+		return false;
+	}
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+alz_http_answered(const struct alz_http *h)
+{
+	return h->answered ? h->cfg->base_urls.url[h->base] : NULL;
+}
+
+/* One exchange with one base URL: BASE + path [+ "?" QUERY]; out->status set on an answer. */
+static enum alz_rc
+perform_one(struct alz_http *h, const char *base, const char *path, const char *query,
+	    long budget_ms, struct alz_http_reply *out, bool *sent)
+{
+	char *url;
+	size_t ulen;
+	CURLcode cc;
+	curl_off_t total_us = 0, pretransfer_us = 0;
+	long new_conns = 0, os_errno = 0;
+	enum alz_rc rc;
+
+	*sent = false;
+	ulen = strlen(base) + strlen(path) + (query != NULL ? strlen(query) + 1 : 0) + 1;
+	url = malloc(ulen);
+	if (url == NULL)
+		return ALZ_ERR_NOMEM;
+	snprintf(url, ulen, "%s%s%s%s", base, path, query != NULL ? "?" : "", query != NULL ? query : "");
+	h->lc->easy_setopt(h->curl, CURLOPT_URL, url);
+	/* what is left of the call's deadline, for this base URL and the ones after it */
+	h->lc->easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, budget_ms);
+	h->lc->easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
+			   budget_ms < h->cfg->connect_timeout_ms ? budget_ms : h->cfg->connect_timeout_ms);
+	h->errbuf[0] = '\0';
+	cc = h->lc->easy_perform(h->curl);
+	h->lc->easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
+	h->lc->easy_getinfo(h->curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
+	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	h->connections += new_conns;
+	out->elapsed_ms += (long)(total_us / 1000);
+	*sent = pretransfer_us > 0;
+	rc = classify(cc, os_errno, &out->body);
+	/* our own TLS set-up failed: a local fault, not an unreachable API */
+	if (rc != ALZ_OK && h->tls_setup_failed)
+		rc = ALZ_ERR_SYSTEM;
+	if (rc != ALZ_OK)
+		alz_log(h->lg, LOG_DEBUG, "%s%s: %s (%s; errno %ld): %s", base, path,
+			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
+	else
+		h->lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	if (query != NULL) {
+		explicit_bzero(url, strlen(url));	/* it carried a code */
+		/* libcurl's own copy of it goes too (its allocator wipes what it frees) */
+		h->lc->easy_setopt(h->curl, CURLOPT_URL, base);
+	}
+	free(url);
+	return rc;
+}
+
 enum alz_rc
 alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *query,
 		    const char *body, const char *token, struct alz_http_reply *out)
 {
 	enum alz_rc rc = ALZ_ERR_NOMEM;
 	struct curl_slist *hdrs = NULL, *tmp;
-	char *url = NULL, *auth = NULL;
+	char *auth = NULL;
 	const char *path = h->cfg->paths[endpoint], *method = h->cfg->methods[endpoint];
-	size_t ulen;
-	CURLcode cc;
-	curl_off_t total_us = 0;
-	long new_conns = 0, os_errno = 0;
+	const struct alz_url_list *bases = &h->cfg->base_urls;
+	long deadline, left;
+	unsigned tried, i = 0;
+	bool sent = false;
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
@@ -469,13 +568,10 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		rc = ALZ_ERR_UNSUPPORTED;	/* the dialect has no such call: nothing is sent */
 		goto out;
 	}
-
-	ulen = strlen(h->cfg->base_url) + strlen(path) + (query != NULL ? strlen(query) + 1 : 0) + 1;
-	url = malloc(ulen);
-	if (url == NULL)
+	if (bases->n == 0) {
+		rc = ALZ_NOT_CONFIGURED;	/* the config check makes it impossible */
 		goto out;
-	snprintf(url, ulen, "%s%s%s%s", h->cfg->base_url, path, query != NULL ? "?" : "",
-		 query != NULL ? query : "");
+	}
 
 	tmp = h->lc->slist_append(hdrs, "Accept: application/json");
 	if (tmp == NULL)
@@ -508,7 +604,6 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		hdrs = tmp;
 	}
 
-	h->lc->easy_setopt(h->curl, CURLOPT_URL, url);
 	h->lc->easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	h->lc->easy_setopt(h->curl, CURLOPT_WRITEDATA, &out->body);
 	if (strcmp(method, "GET") == 0) {
@@ -518,46 +613,59 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		/* POST machinery sends the body; PUT is the same with another verb */
 		h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDS, body != NULL ? body : "");
 		h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(body != NULL ? strlen(body) : 0));
+				   (curl_off_t)(body != NULL ? strlen(body) : 0));
 		h->lc->easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
-				 strcmp(method, "POST") == 0 ? NULL : method);
+				   strcmp(method, "POST") == 0 ? NULL : method);
 	}
 
-	h->errbuf[0] = '\0';
-	cc = h->lc->easy_perform(h->curl);
-	h->lc->easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
-	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
-	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
-	h->connections += new_conns;
-	out->elapsed_ms = (long)(total_us / 1000);
-	rc = classify(cc, os_errno, &out->body);
-	/* our own TLS set-up failed: a local fault, not an unreachable API */
-	if (rc != ALZ_OK && h->tls_setup_failed)
-		rc = ALZ_ERR_SYSTEM;
+	/*
+	 * Failover: the base URL that answered last first (a login's calls stay
+	 * on one connection), then the others in order, all within the one
+	 * deadline `timeout` sets for the call.
+	 */
+	deadline = now_ms() + h->cfg->timeout_ms;
+	for (tried = 0; tried < bases->n; tried++) {
+		i = (h->base + tried) % bases->n;
+		left = deadline - now_ms();
+		if (left <= 0) {
+			rc = ALZ_ERR_TIMEOUT;
+			break;
+		}
+		if (tried > 0) {
+			/* the failed one's reply, if a 5xx, is not this call's */
+			body_free(&out->body);
+			out->status = 0;
+		}
+		rc = perform_one(h, bases->url[i], path, query, left, out, &sent);
+		if (tried + 1 < bases->n && try_next(rc, out->status, sent)) {
+			alz_log(h->lg, LOG_NOTICE, "API %s did not answer %s (%s); trying %s", bases->url[i],
+				path, rc == ALZ_OK ? "5xx" : alz_rc_name(rc),
+				bases->url[(i + 1) % bases->n]);
+			continue;
+		}
+		break;
+	}
 	if (rc != ALZ_OK) {
-		alz_log(h->lg, LOG_DEBUG, "%s %s: %s (%s; errno %ld): %s", method, path,
-			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
+		h->answered = false;
 		alz_http_reply_free(out);
 		if (rc == ALZ_ERR_BAD_REPLY)
 			out->status = 0;
 		goto out;
 	}
-	h->lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	h->base = i;
+	h->answered = true;
 	out->retry_after = retry_after(h->lc, h->curl);
 out:
 	/* the body pointer belongs to the caller; do not let curl keep it */
-	h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	h->lc->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	slist_free_wiped(h->lc, hdrs);
-	if (query != NULL && url != NULL) {
-		explicit_bzero(url, strlen(url));	/* it carried a code */
-		/* libcurl's own copy of it goes too (its allocator wipes what it frees) */
-		h->lc->easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_url);
+	if (h->curl != NULL) {
+		h->lc->easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+		h->lc->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	}
+	if (hdrs != NULL)
+		slist_free_wiped(h->lc, hdrs);
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
-	free(url);
 	return rc;
 }

@@ -768,6 +768,8 @@ out:
 	if (rc != ALZ_OK && res->deny_reason[0] == '\0')
 		take_facts(res, NULL, NULL, NULL, NULL);
 	res->rc = rc;
+	/* which base URL answered last (it lives in the config): the log line names it */
+	res->trace.api = alz_http_answered(&r.http);
 	alz_evicted_free(&r.u.evicted);
 	alz_record_free(&r.rec);
 	alz_http_cleanup(&r.http);

@@ -112,7 +112,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	alz_pam_log_safe(part_log, sizeof(part_log), res.partition_id);
 	alz_log(&c.lg, rc == ALZ_OK ? LOG_INFO : LOG_NOTICE,
 		"auth service=%s user=%s rhost=%s result=%s via=%s status=%ld code=%s type=%s "
-		"partition=%s logins=%d codes=%d 2fa=%s%s%s%s%s%s ms=%ld",
+		"partition=%s logins=%d codes=%d 2fa=%s%s%s%s%s%s%s%s ms=%ld",
 		c.service, user_log, c.rhost,
 		rc == ALZ_OK ? "success" : res.deny_reason[0] != '\0' ? "denied" : alz_rc_name(rc),
 		alz_via_name(res.via), res.o.status,
@@ -125,6 +125,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		res.offline_reason[0] != '\0' ? " offline-because=" : "", res.offline_reason,
 		res.deny_reason[0] != '\0' ? " reason=" : "", res.deny_reason,
 		res.trace.sso ? " method=sso (no password verifier: no cached or offline login)" : "",
+		res.trace.api != NULL ? " api=" : "", res.trace.api != NULL ? res.trace.api : "",
 		alz_pam_ms_since(&t0));
 	if (rc != ALZ_OK) {
 		if (res.deny_msg[0] != '\0')

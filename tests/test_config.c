@@ -243,7 +243,7 @@ test_good(void)
 			 "path_authorize = /v3/login\n"
 			 "field_auth_token = accessToken\n",
 			 0600), ALZ_OK, "a file using many keys");
-	ok_str(cfg.base_url, "https://api.example.com/prefix",
+	ok_str(cfg.base_urls.url[0], "https://api.example.com/prefix",
 	       "trailing slash of base_url dropped");
 	ok_int(cfg.connect_timeout_ms, 2000, "connect_timeout read");
 	ok_int(cfg.timeout_ms, 7000, "timeout read");
