@@ -326,7 +326,7 @@ update_record(const struct alz_cache *cache, struct update_ctx *u, enum update w
 	/* hash before taking the lock: it is the slow part */
 	if (what == UPD_ONLINE && password != NULL &&
 	    (cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
-	    alz_verifier_make(password, &u->verifier) != ALZ_OK)
+	    alz_verifier_make(password, &u->verifier, cache->lg) != ALZ_OK)
 		alz_log(cache->lg, LOG_ERR, "cache: cannot make a password verifier");
 	rc = alz_cache_update(cache, u->user, create, edit_record, u, keep);
 	free(u->verifier);
@@ -448,13 +448,13 @@ logout_evicted(struct alz_http *http, const struct alz_cache *cache, const char 
 /* The cached re-auth window: ALZ_OK without a request, or anything else to go online. */
 static enum alz_rc
 try_cached(const struct alz_config *cfg, const struct alz_record *r, const char *password,
-	   time_t now)
+	   time_t now, const struct alz_log *lg)
 {
 	if (!within(r->online_at, cfg->cached_auth_timeout, now) || r->verifier == NULL ||
 	    r->user_type[0] == '\0' || !one_factor_ok(cfg, r))
 		return ALZ_ERR_NO_WINDOW;
-	/* a mismatch goes online once, never straight to a failure */
-	return alz_verifier_check(password, r->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
+	/* a mismatch (or a verifier that cannot be checked) goes online, never to a failure */
+	return alz_verifier_check(password, r->verifier, lg);
 }
 
 /*
@@ -567,7 +567,7 @@ try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct al
 	}
 	alz_log(u->lg, LOG_DEBUG, "offline: attempt %ld of %lu counted; checking the verifier",
 		rec->offline_failures, cfg->offline_max_failures);
-	return alz_verifier_check(password, rec->verifier) ? ALZ_OK : ALZ_ERR_DENIED;
+	return alz_verifier_check(password, rec->verifier, u->lg);
 }
 
 /* One login's state, passed from step to step. */
@@ -593,7 +593,7 @@ step_cached(struct run *r)
 {
 	/* a pasted JWT is no password: no cached, offline or verifier use of it */
 	if (!r->have_rec || r->cred.kind != ALZ_CRED_PASSWORD ||
-	    try_cached(r->cfg, &r->rec, r->cred.password, r->u.started) != ALZ_OK)
+	    try_cached(r->cfg, &r->rec, r->cred.password, r->u.started, r->lg) != ALZ_OK)
 		return ALZ_ERR_NO_WINDOW;
 	r->res->via = ALZ_VIA_CACHED;
 	take_facts(r->res, r->rec.user_type, r->rec.partition_id, r->rec.partition_name,

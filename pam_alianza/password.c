@@ -71,7 +71,7 @@ follow(const struct alz_config *cfg, const struct alz_log *lg, const char *user,
 	if (!cache.usable)
 		return;
 	if ((cfg->cached_auth_timeout > 0 || cfg->offline_window > 0) &&
-	    alz_verifier_make(new_password, &verifier) != ALZ_OK)
+	    alz_verifier_make(new_password, &verifier, lg) != ALZ_OK)
 		verifier = NULL;
 	alz_cache_update(&cache, user, false, follow_edit, &verifier, NULL);
 	free(verifier);

@@ -11,8 +11,33 @@
 
 #include <liboath/oath.h>
 
+#include "alz_lazylib.h"
 #include "alz_totp.h"
 #include "alz_trust.h"
+
+#ifndef ALZ_OATH_SONAME
+#define ALZ_OATH_SONAME "liboath.so.0"
+#endif
+
+/* liboath, opened the first time a host-local code is checked (alz_lazylib.h) */
+ALZ_NOTE_DLOPEN(oath_note, "local-totp", "codes this host checks itself (local_totp_file)",
+		"required", ALZ_OATH_SONAME);
+
+static struct {
+	int (*init)(void);
+	int (*done)(void);
+	const char *(*strerror)(int err);
+	int (*authenticate_usersfile)(const char *usersfile, const char *username, const char *otp,
+				      size_t window, const char *passwd, time_t *last_otp);
+} oa;
+
+static const struct alz_lazysym oath_syms[] = {
+	ALZ_LAZYSYM(__typeof__(oa), init, "oath_init"),
+	ALZ_LAZYSYM(__typeof__(oa), done, "oath_done"),
+	ALZ_LAZYSYM(__typeof__(oa), strerror, "oath_strerror"),
+	ALZ_LAZYSYM(__typeof__(oa), authenticate_usersfile, "oath_authenticate_usersfile"),
+};
+static struct alz_lazylib oath_lib = ALZ_LAZYLIB_INIT(ALZ_OATH_SONAME, oath_syms, &oa, NULL);
 
 bool
 alz_code_well_formed(const char *code)
@@ -85,15 +110,17 @@ alz_totp_verify_local(const struct alz_config *cfg, const char *user, const char
 		return ALZ_ERR_2FA_INVALID;
 	if (file == NULL || !safe_dir(file, owner, lg) || !safe_file(file, owner, lg))
 		return ALZ_ERR_CONFIG;
+	if (alz_lazylib_load(&oath_lib, "no local TOTP code can be checked", lg) == NULL)
+		return ALZ_ERR_SYSTEM;
 	/* as pam_oath does: init and done around each use, nothing kept */
-	rc = oath_init();
+	rc = oa.init();
 	if (rc != OATH_OK) {
-		alz_log(lg, LOG_ERR, "oath_init: %s", oath_strerror(rc));
+		alz_log(lg, LOG_ERR, "oath_init: %s", oa.strerror(rc));
 		return ALZ_ERR_SYSTEM;
 	}
 	/* NULL password: the file's password column is not used */
-	rc = oath_authenticate_usersfile(file, user, code, cfg->local_totp_window, NULL, &last);
-	oath_done();
+	rc = oa.authenticate_usersfile(file, user, code, cfg->local_totp_window, NULL, &last);
+	oa.done();
 	if (rc >= 0)
 		return ALZ_OK;
 	switch (rc) {
@@ -116,10 +143,10 @@ alz_totp_verify_local(const struct alz_config *cfg, const char *user, const char
 	case OATH_FILE_CLOSE_ERROR:
 	case OATH_FILE_CHOWN_ERROR:
 	case OATH_FILE_STAT_ERROR:
-		alz_log(lg, LOG_ERR, "%s: %s", file, oath_strerror(rc));
+		alz_log(lg, LOG_ERR, "%s: %s", file, oa.strerror(rc));
 		return ALZ_ERR_CONFIG;
 	default:
-		alz_log(lg, LOG_ERR, "local TOTP: %s", oath_strerror(rc));
+		alz_log(lg, LOG_ERR, "local TOTP: %s", oa.strerror(rc));
 		return ALZ_ERR_2FA_INVALID;
 	}
 }
