@@ -394,7 +394,6 @@ def nlibs(path):
 
 
 NLIBS_CURL = nlibs(shutil.which("curl", path=ENV["PATH"]))
-NLIBS_MOD = nlibs(alztest.MODULE)
 PAM_VERSION = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libpam-modules"],
                              capture_output=True, text=True).stdout.strip() or "?"
 
