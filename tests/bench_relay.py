@@ -144,15 +144,17 @@ class Conn:
                 except OSError:
                     pass
                 break
-            try:
-                dst.sendall(data)
-            except OSError:
-                break
+            # marked before the write: once it is sent the peer may answer at once, and its
+            # answer must start a new flight even if this thread gets the CPU back late
             with self.lock:
                 self.st["late_ms"].append(round(late * 1000.0, 3))
                 if not self.answered[1 - d]:
                     self.st["answered"][1 - d] += 1   # the other side's flight got its answer
                 self.answered[1 - d] = True
+            try:
+                dst.sendall(data)
+            except OSError:
+                break
         with self.lock:
             self.open -= 1
             done = self.open == 0
