@@ -9,8 +9,8 @@
 # the host changes. Prints the targets of issue 16 (met / NOT MET; the fleet-day figure
 # from OUTDIR/fleetday.json when "make fleetday" wrote one) and the tables, and writes
 # OUTDIR (default BUILDDIR/bench/): results.md, latency.png, the raw latencies and callgrind
-# profiles. About a minute on an idle 2-CPU machine. Other work on the machine shows in the numbers: run
-# it when the load is low.
+# profiles. About a minute on an idle 2-CPU machine. Other work on the machine shows in the
+# numbers: run it when the load is low.
 set -eu
 cd "$(dirname "$0")/.."
 
