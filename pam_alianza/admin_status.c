@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +47,7 @@
 
 static const char auth_log[] = "/var/log/auth.log";	/* rsyslog's auth,authpriv.* on Debian */
 
-/* The libssl/libcrypto functions read here: each member and its symbol. */
+/* The libssl/libcrypto functions read here (bind_tls). */
 struct tls_fns {
 	const char *(*get_version)(const SSL *);
 	const SSL_CIPHER *(*current_cipher)(const SSL *);
@@ -66,29 +67,6 @@ struct tls_fns {
 	int (*encode_block)(unsigned char *, const unsigned char *, int);
 };
 
-static const struct {
-	const char *name;
-	size_t offset;
-} tls_syms[] = {
-#define S(member, sym) { sym, offsetof(struct tls_fns, member) }
-	S(get_version, "SSL_get_version"),
-	S(current_cipher, "SSL_get_current_cipher"),
-	S(cipher_name, "SSL_CIPHER_get_name"),
-	S(peer_cert, "SSL_get1_peer_certificate"),
-	S(x509_free, "X509_free"),
-	S(subject, "X509_get_subject_name"),
-	S(issuer, "X509_get_issuer_name"),
-	S(name_print, "X509_NAME_print_ex_fp"),
-	S(not_after, "X509_get0_notAfter"),
-	S(time_diff, "ASN1_TIME_diff"),
-	S(time_to_tm, "ASN1_TIME_to_tm"),
-	S(pubkey, "X509_get_X509_PUBKEY"),
-	S(i2d_pubkey, "i2d_X509_PUBKEY"),
-	S(digest, "EVP_Digest"),
-	S(sha256, "EVP_sha256"),
-	S(encode_block, "EVP_EncodeBlock"),
-#undef S
-};
 
 /* What pinned_public_key says of a server's key. */
 enum pin_check {
@@ -164,20 +142,20 @@ problem(struct status *st, const char *fmt, ...)
 
 /* ---- the API */
 
-/* The table, from the libcrypto and libssl libcurl loaded; false when one is missing. */
+/* The table, from the libssl and libcrypto libcurl loaded; false when one is absent. */
 static bool
-load_tls(struct tls_fns *fn)
+bind_tls(struct tls_fns *fn)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(tls_syms) / sizeof(tls_syms[0]); i++) {
-		void *sym = alz_curl_tls_sym(tls_syms[i].name);
-
-		if (sym == NULL)
-			return false;
-		memcpy((char *)fn + tls_syms[i].offset, &sym, sizeof(sym));
-	}
-	return true;
+#define B(member, sym) ((*(void **)&fn->member = alz_curl_tls_sym(sym)) != NULL)
+	return B(get_version, "SSL_get_version") && B(current_cipher, "SSL_get_current_cipher") &&
+	       B(cipher_name, "SSL_CIPHER_get_name") && B(peer_cert, "SSL_get1_peer_certificate") &&
+	       B(x509_free, "X509_free") && B(subject, "X509_get_subject_name") &&
+	       B(issuer, "X509_get_issuer_name") && B(name_print, "X509_NAME_print_ex_fp") &&
+	       B(not_after, "X509_get0_notAfter") && B(time_diff, "ASN1_TIME_diff") &&
+	       B(time_to_tm, "ASN1_TIME_to_tm") && B(pubkey, "X509_get_X509_PUBKEY") &&
+	       B(i2d_pubkey, "i2d_X509_PUBKEY") && B(digest, "EVP_Digest") &&
+	       B(sha256, "EVP_sha256") && B(encode_block, "EVP_EncodeBlock");
+#undef B
 }
 
 /* NM as RFC 2253 text (control and non-ASCII bytes escaped by OpenSSL), then made safe. */
@@ -257,7 +235,7 @@ read_cert(void *ssl_ptr, struct api_fact *f)
 	struct tls_fns fn;
 	X509 *x;
 
-	if (ssl == NULL || !load_tls(&fn))
+	if (ssl == NULL || !bind_tls(&fn))
 		return;
 	alz_text_copy_safe(f->version, sizeof(f->version), fn.get_version(ssl), ALZ_TEXT_VISIBLE);
 	c = fn.current_cipher(ssl);
@@ -480,15 +458,6 @@ out:
 	return ok;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Run journalctl (a fixed path and argv, no shell, a clean environment,
  * stdin and stderr /dev/null) for the last authpriv entries; at most
@@ -533,15 +502,17 @@ static bool
 read_journal(struct decisions *d)
 {
 	static const char *const paths[] = { "/usr/bin/journalctl", "/bin/journalctl" };
-	struct pollfd pfd;
+	/* one shot, on the monotonic clock: journalctl's time to answer */
+	const struct itimerspec limit = { { 0, 0 }, { JOURNAL_WAIT_MS / 1000,
+						      (JOURNAL_WAIT_MS % 1000) * 1000000L } };
+	struct pollfd pfd[2];
 	const char *path = NULL;
 	char *buf = NULL, *nl, swap[LOG_LINE];
 	size_t len = 0, i;
-	long deadline = now_ms() + JOURNAL_WAIT_MS, left;
 	ssize_t got;
-	bool whole = false;
-	int status = 0, fd = -1, ready;
-	pid_t pid;
+	bool whole = false, ok = false;
+	int status = 0, fd = -1, timer = -1;
+	pid_t pid = -1;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && path == NULL; i++)
 		if (access(paths[i], X_OK) == 0)
@@ -549,24 +520,24 @@ read_journal(struct decisions *d)
 	if (path == NULL)
 		return false;
 	buf = malloc(LOG_TAIL + 1);
-	if (buf == NULL)
-		return false;
+	timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (buf == NULL || timer < 0 || timerfd_settime(timer, 0, &limit, NULL) != 0)
+		goto out;
 	pid = spawn_journal(path, &fd);
-	if (pid < 0) {
-		free(buf);
-		return false;
-	}
-	pfd.fd = fd;
-	pfd.events = POLLIN;
+	if (pid < 0)
+		goto out;
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = timer;
+	pfd[1].events = POLLIN;
 	while (len < LOG_TAIL) {
-		left = deadline - now_ms();
-		if (left <= 0)
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
-		ready = poll(&pfd, 1, (int)left);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			break;
+		}
+		if (pfd[1].revents != 0)
+			break;		/* JOURNAL_WAIT_MS are over */
 		got = read(fd, buf + len, LOG_TAIL - len);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -581,10 +552,8 @@ read_journal(struct decisions *d)
 		kill(pid, SIGKILL);	/* too slow or too much: what came is used, nothing more */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (whole && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-		free(buf);
-		return false;	/* it could not read the journal (or did not run) */
-	}
+	if (whole && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		goto out;	/* it could not read the journal (or did not run) */
 	/* cut short: its last line may be cut, and is left out */
 	nl = whole ? NULL : memrchr(buf, '\n', len);
 	if (!whole)
@@ -598,8 +567,12 @@ read_journal(struct decisions *d)
 		memcpy(d->line[d->n - 1 - i], swap, LOG_LINE);
 	}
 	d->source = "journal";
+	ok = true;
+out:
+	if (timer >= 0)
+		close(timer);
 	free(buf);
-	return true;
+	return ok;
 }
 
 /* ---- output */
