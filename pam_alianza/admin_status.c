@@ -90,7 +90,8 @@ struct api_fact {
 	char version[32], cipher[64];
 	char subject[NAME_TEXT], issuer[NAME_TEXT];
 	time_t not_after;
-	char not_after_text[32];	/* UTC */
+	char not_after_text[32];	/* UTC, for people */
+	char not_after_iso[32];		/* UTC, ISO 8601, for machines */
 	long days_left;		/* whole days to notAfter, negative past it */
 	char pin[PIN_LEN + 1];	/* "sha256//" + base64; "" when not read */
 	enum pin_check pin_check;
@@ -223,6 +224,7 @@ expiry(const struct tls_fns *fn, const X509 *x, struct api_fact *f)
 	}
 	f->not_after = timegm(&tm);
 	strftime(f->not_after_text, sizeof(f->not_after_text), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	strftime(f->not_after_iso, sizeof(f->not_after_iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	f->days_left = days;
 }
 
@@ -650,7 +652,7 @@ print_text(const struct status *st, const char *path, bool configured)
 	if (st->dec.source == NULL) {
 		printf("last decisions: no log readable (%s, journalctl)\n", auth_log);
 	} else {
-		printf("last decisions (%s): %zu\n", st->dec.source, st->dec.n);
+		printf("last decisions (%s, newest last): %zu\n", st->dec.source, st->dec.n);
 		for (k = 0; k < st->dec.n; k++)
 			printf("  %s\n", st->dec.line[k]);
 	}
@@ -691,7 +693,7 @@ json_api(const struct api_fact *f)
 		if (c != NULL) {
 			add_str(c, "subject", f->subject);
 			add_str(c, "issuer", f->issuer);
-			add_str(c, "not_after", f->not_after_text);
+			add_str(c, "not_after", f->not_after_iso);
 			cJSON_AddNumberToObject(c, "not_after_epoch", (double)f->not_after);
 			cJSON_AddNumberToObject(c, "days_left", (double)f->days_left);
 		}
