@@ -1,5 +1,6 @@
 /*
- * admin.c - pam_alianza-admin: check the setup, try a login, look into the cache.
+ * admin.c - pam_alianza-admin: check the setup, try a login, look into the cache
+ * (status: admin_status.c).
  * Built from the same PAM-free library as the module (as Linux-PAM's faillock
  * command is built beside pam_faillock), so it reads the config exactly as
  * the module does.
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alz_admin.h"
 #include "alz_cache.h"
 #include "alz_login.h"
 #include "alz_policy.h"
@@ -28,15 +30,6 @@
 #include "alz_secret.h"
 #include "alz_text.h"
 #include "alz_totp.h"
-
-/* Exit codes, documented in pam_alianza-admin's usage and pam_alianza(8). */
-enum {
-	EX_OK = 0,		/* all good / login accepted */
-	EX_PROBLEM = 1,		/* check found problems / login refused */
-	EX_USAGE = 2,
-	EX_CONFIG = 3,		/* the configuration cannot be used */
-	EX_NOTROOT = 4,		/* needs root: the cache, --conf, --set; check needs an effective 0 */
-};
 
 #define PW_BUF 4096	/* bytes for getpwnam_r, as the module's gate */
 
@@ -70,12 +63,17 @@ usage(FILE *f)
 		"  cache list          users with a cache record\n"
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all, and log out every token it held\n"
+		"  status [--json]     each base_url reached with one TLS connection and no request\n"
+		"                      (time, TLS, certificate, days to expiry, key pin), the cache\n"
+		"                      (records, oldest online login, who could log in offline now),\n"
+		"                      the module's last decisions in the log\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...,\n"
 		"groups.supplier=sudo,adm).\n"
-		"--conf, --set, login and cache need a real uid of root (not a setuid one);\n"
+		"--conf, --set, login, cache and status need a real uid of root (not a setuid one);\n"
 		"check needs root too (or the tool installed setuid root): it reads what the\n"
 		"module reads as root.\n"
-		"Exit: 0 ok, 1 problems found or login refused, 2 usage, 3 unusable config, 4 not root.\n");
+		"Exit: 0 ok, 1 problems found (check, status) or login refused, 2 usage, 3 unusable\n"
+		"config, 4 not root.\n");
 }
 
 /*
@@ -540,8 +538,8 @@ out:
 }
 
 /* ---- cache */
-static void
-fmt_time(time_t t, char *buf, size_t cap)
+void
+alz_admin_fmt_time(time_t t, char *buf, size_t cap)
 {
 	struct tm tm;
 
@@ -562,7 +560,7 @@ list_one(void *ctx, const char *user)
 		printf("%-20s (unreadable record: ignored by the module)\n", user);
 		return;
 	}
-	fmt_time(r.online_at, when, sizeof(when));
+	alz_admin_fmt_time(r.online_at, when, sizeof(when));
 	printf("%-20s %-16s %-16s online %s, %zu token(s)%s%s\n", user,
 	       alz_user_type_show(r.user_type), r.partition_id != NULL ? r.partition_id : "-", when,
 	       r.ntokens, r.verifier != NULL ? ", verifier" : "",
@@ -589,16 +587,16 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 	       r.user_id ? r.user_id : "-", r.partition_id ? r.partition_id : "-",
 	       r.partition_name ? r.partition_name : "-");
 	printf("api asked for a code: %s\n", r.api_2fa ? "yes" : "no");
-	fmt_time(r.online_at, when, sizeof(when));
+	alz_admin_fmt_time(r.online_at, when, sizeof(when));
 	printf("last online login: %s\n", when);
-	fmt_time(r.auth_at, when, sizeof(when));
+	alz_admin_fmt_time(r.auth_at, when, sizeof(when));
 	printf("last login of any kind: %s\n", when);
-	fmt_time(r.checked_at, when, sizeof(when));
+	alz_admin_fmt_time(r.checked_at, when, sizeof(when));
 	printf("last who-am-I (account_online_check): %s\n", when);
 	printf("password verifier: %s\n", r.verifier != NULL ? "kept (a window is on)" : "none");
 	printf("offline failures: %ld\nrecent wrong passwords (throttle): %zu\n", r.offline_failures,
 	       r.nfail);
-	fmt_time(refused, when, sizeof(when));
+	alz_admin_fmt_time(refused, when, sizeof(when));
 	/* a log-in's 403, or a who-am-I's 401/403 (account_online_check) */
 	if (refused != 0)
 		printf("refused by the API: %s (%s)\n", when, alz_record_refusal_name(why));
@@ -608,9 +606,9 @@ cmd_cache_show(const struct alz_cache *c, const char *user)
 		char until[32];
 
 		/* never the token itself, nor its refresh token */
-		fmt_time(r.tokens[i].expires_at, when, sizeof(when));
-		fmt_time(r.tokens[i].refresh != NULL ? r.tokens[i].issued_at + ALZ_REFRESH_LIFETIME : 0,
-			 until, sizeof(until));
+		alz_admin_fmt_time(r.tokens[i].expires_at, when, sizeof(when));
+		alz_admin_fmt_time(r.tokens[i].refresh != NULL ?
+				   r.tokens[i].issued_at + ALZ_REFRESH_LIFETIME : 0, until, sizeof(until));
 		printf("token %zu: expires %s, %s%s%s\n", i + 1, when,
 		       r.tokens[i].session[0] != '\0' ? "held by an open session" : "unclaimed",
 		       r.tokens[i].refresh != NULL ? ", refresh token until " : "",
@@ -744,7 +742,7 @@ main(int argc, char **argv)
 	const char *path = ALZ_DEFAULT_CONF;
 	char *sets[64];
 	struct alz_config cfg;
-	bool check, root_cmd, configured = false;
+	bool check, status, root_cmd, configured = false;
 	int nsets = 0, opt, ret;
 
 	/* setuid: the caller wrote this environment (SSLKEYLOGFILE, proxies, TZ) */
@@ -776,8 +774,13 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	check = argc == 1 && strcmp(argv[0], "check") == 0;
+	status = argc >= 1 && strcmp(argv[0], "status") == 0;
+	if (status && (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0))) {
+		usage(stderr);
+		return EX_USAGE;
+	}
 	root_cmd = (argc == 2 && strcmp(argv[0], "login") == 0) ||
-		   (argc >= 1 && strcmp(argv[0], "cache") == 0);
+		   (argc >= 1 && strcmp(argv[0], "cache") == 0) || status;
 	if (!check && !root_cmd) {
 		usage(stderr);
 		return EX_USAGE;
@@ -794,6 +797,8 @@ main(int argc, char **argv)
 	}
 	if (check)
 		ret = cmd_check(&cfg, path, configured);
+	else if (status)
+		ret = alz_admin_status(&cfg, path, configured, argc == 2, &lg);
 	else if (argv[0][0] == 'l')
 		ret = cmd_login(&cfg, configured, argv[1]);
 	else

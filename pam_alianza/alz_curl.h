@@ -27,6 +27,7 @@ struct alz_curl {
 	const char *(*easy_strerror)(CURLcode);
 	CURLHcode (*easy_header)(CURL *easy, const char *name, size_t index, unsigned int origin,
 				 int request, struct curl_header **hout);
+	CURLcode (*easy_recv)(CURL *curl, void *buffer, size_t buflen, size_t *n);
 	char *(*easy_escape)(CURL *curl, const char *string, int length);
 	char *(*easy_unescape)(CURL *curl, const char *string, int length, int *outlength);
 	void (*free)(void *p);

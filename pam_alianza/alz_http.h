@@ -35,6 +35,15 @@ struct alz_http {
 	unsigned base;		/* the base URL (cfg->base_urls) that answered last: tried first */
 	bool answered;		/* the last call was answered by base_urls.url[base] */
 	int tls_setup_failed;	/* the SSL_CTX callback refused a connection */
+	bool unpinned;		/* probed without pinned_public_key: no request may follow */
+};
+
+/* What one TLS connection to a base URL showed (alz_http_probe). */
+struct alz_probe {
+	long connect_us;	/* TCP connected, microseconds from the start (name lookup included) */
+	long tls_us;		/* TLS handshake done, microseconds from the start */
+	bool pin_mismatch;	/* the CA check passed but the key is not pinned_public_key's */
+	void *ssl;		/* the connection's OpenSSL SSL *, until alz_http_cleanup; NULL: none */
 };
 
 /*
@@ -69,6 +78,18 @@ enum alz_rc alz_http_call(struct alz_http *h, enum alz_path endpoint,
 enum alz_rc alz_http_call_query(struct alz_http *h, enum alz_path endpoint,
 				const char *query, const char *body, const char *token,
 				struct alz_http_reply *out);
+
+/*
+ * One TLS connection to base_urls.url[BASE], and not one byte of HTTP
+ * (CURLOPT_CONNECT_ONLY): name lookup, TCP and the TLS handshake with every
+ * check a login makes (CA, host name, TLS >= 1.2, pinned_public_key, proxy,
+ * connect_timeout and timeout). No credential exists to be sent. PIN false
+ * leaves the pin out of this one handshake (the CA check stays), only so
+ * that pam_alianza-admin status can show a server's actual key when it is
+ * not the pinned one: H then refuses any request. Use H for one probe, then
+ * alz_http_cleanup; OUT->ssl lives until then. The codes are alz_http_call's.
+ */
+enum alz_rc alz_http_probe(struct alz_http *h, unsigned base, bool pin, struct alz_probe *out);
 
 void alz_http_reply_free(struct alz_http_reply *r);
 

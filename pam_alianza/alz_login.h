@@ -51,6 +51,28 @@ enum alz_rc alz_login_run(const struct alz_config *cfg, const struct alz_log *lg
 
 void alz_login_result_free(struct alz_login_result *res);
 
+/*
+ * The module's rules on a user's record R at NOW, the one home of each
+ * (login.c decides with them under the user's lock; pam_alianza-admin
+ * status shows who could log in offline now).
+ * alz_login_throttled: throttle_failures wrong passwords within
+ * throttle_interval, the last less than throttle_unlock ago; *WAIT the
+ * seconds it still refuses. Nothing is asked then, offline neither.
+ */
+bool alz_login_throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now,
+			 long *wait);
+
+/* What R allows an offline attempt when the API cannot be asked. */
+enum alz_offline_gate {
+	ALZ_OFF_OK,		/* the verifier may be checked (the attempt is counted first) */
+	ALZ_OFF_NO_WINDOW,	/* no online login inside offline_window, no verifier, or refused */
+	ALZ_OFF_NEEDS_CODE,	/* the API asks this user for a code, the host has none */
+	ALZ_OFF_PAUSED,		/* offline_max_failures reached within offline_failure_delay */
+};
+
+enum alz_offline_gate alz_login_offline_gate(const struct alz_config *cfg,
+					     const struct alz_record *r, time_t now);
+
 const char *alz_via_name(enum alz_via via);
 
 #endif

@@ -29,6 +29,7 @@ static const struct alz_lazysym symbols[] = {
 	S(easy_cleanup, "curl_easy_cleanup"),
 	S(easy_strerror, "curl_easy_strerror"),
 	S(easy_header, "curl_easy_header"),
+	S(easy_recv, "curl_easy_recv"),
 	S(easy_escape, "curl_easy_escape"),
 	S(easy_unescape, "curl_easy_unescape"),
 	S(free, "curl_free"),

@@ -572,6 +572,10 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		rc = ALZ_NOT_CONFIGURED;	/* the config check makes it impossible */
 		goto out;
 	}
+	if (h->unpinned) {
+		rc = ALZ_ERR_SYSTEM;	/* a display probe's handle: its pin check is off */
+		goto out;
+	}
 
 	tmp = h->lc->slist_append(hdrs, "Accept: application/json");
 	if (tmp == NULL)
@@ -668,4 +672,56 @@ out:
 		free(auth);
 	}
 	return rc;
+}
+
+enum alz_rc
+alz_http_probe(struct alz_http *h, unsigned base, bool pin, struct alz_probe *out)
+{
+	struct curl_tlssessioninfo *tls = NULL;
+	struct alz_body none = { NULL, 0, 0 };
+	curl_off_t connect_us = 0, tls_us = 0;
+	long new_conns = 0, os_errno = 0;
+	size_t got = 0;
+	enum alz_rc rc;
+	CURLcode cc;
+	char byte;
+
+	memset(out, 0, sizeof(*out));
+	if (base >= h->cfg->base_urls.n)
+		return ALZ_ERR_INPUT;
+	if (!pin) {
+		h->unpinned = true;	/* before the option goes: no request on this handle */
+		h->lc->easy_setopt(h->curl, CURLOPT_PINNEDPUBLICKEY, NULL);
+	}
+	/* the connection and its handshake, then libcurl stops: no request line, no header */
+	h->lc->easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+	h->lc->easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_urls.url[base]);
+	h->errbuf[0] = '\0';
+	cc = h->lc->easy_perform(h->curl);
+	h->lc->easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+	h->lc->easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &tls_us);
+	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
+	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	h->connections += new_conns;
+	out->connect_us = (long)connect_us;
+	out->tls_us = (long)tls_us;
+	out->pin_mismatch = cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+	rc = classify(cc, os_errno, &none);
+	if (rc != ALZ_OK && h->tls_setup_failed)
+		rc = ALZ_ERR_SYSTEM;
+	if (rc != ALZ_OK) {
+		alz_log(h->lg, LOG_DEBUG, "%s: %s (%s; errno %ld): %s", h->cfg->base_urls.url[base],
+			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
+		return rc;
+	}
+	/*
+	 * libcurl detaches a CONNECT_ONLY connection from the handle after
+	 * perform, and TLS_SSL_PTR then has none: one receive re-attaches it
+	 * (CURLE_AGAIN, nothing there; it sends nothing).
+	 */
+	h->lc->easy_recv(h->curl, &byte, 1, &got);
+	if (h->lc->easy_getinfo(h->curl, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK && tls != NULL &&
+	    tls->backend == CURLSSLBACKEND_OPENSSL)
+		out->ssl = tls->internals;
+	return ALZ_OK;
 }

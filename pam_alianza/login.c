@@ -98,14 +98,6 @@ within(time_t since, long window, time_t now)
 	return window > 0 && since > 0 && since <= now && now - since <= window;
 }
 
-/* What the record allows an offline attempt, as read under the lock. */
-enum offline_gate {
-	OFF_OK,			/* counted: the verifier may be checked once */
-	OFF_NO_WINDOW,		/* no online login inside offline_window, or no verifier */
-	OFF_NEEDS_CODE,		/* the API asks this user for a code, the host has none */
-	OFF_PAUSED,		/* offline_max_failures reached within offline_failure_delay */
-};
-
 /* Read-modify-write of the record under the user's lock. */
 enum update {
 	UPD_ONLINE,		/* a new login: facts, token, verifier */
@@ -131,7 +123,7 @@ struct update_ctx {
 	char *verifier;		/* UPD_ONLINE: the new password's, or NULL */
 	time_t reserved;	/* the throttle's count of this attempt (its time), 0 none */
 	long wait;		/* UPD_RESERVE refused: seconds the throttle still refuses */
-	enum offline_gate gate;	/* UPD_OFFLINE: what the record allowed */
+	enum alz_offline_gate gate;	/* UPD_OFFLINE: what the record allowed */
 	struct alz_evicted evicted;	/* UPD_ONLINE: tokens the record could not keep */
 };
 
@@ -140,8 +132,9 @@ struct update_ctx {
  * passwords within throttle_interval, and the host refuses for
  * throttle_unlock seconds after the last one without asking the API.
  */
-static bool
-throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now, long *wait)
+bool
+alz_login_throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now,
+		    long *wait)
 {
 	size_t i, n = 0;
 	time_t last = 0;
@@ -161,18 +154,18 @@ throttled(const struct alz_config *cfg, const struct alz_record *r, time_t now, 
 	return true;
 }
 
-static enum offline_gate
-offline_gate(const struct alz_config *cfg, const struct alz_record *r, time_t now)
+enum alz_offline_gate
+alz_login_offline_gate(const struct alz_config *cfg, const struct alz_record *r, time_t now)
 {
 	if (!within(r->online_at, cfg->offline_window, now) || r->verifier == NULL ||
 	    r->user_type[0] == '\0')
-		return OFF_NO_WINDOW;
+		return ALZ_OFF_NO_WINDOW;
 	if (!one_factor_ok(cfg, r))
-		return OFF_NEEDS_CODE;
+		return ALZ_OFF_NEEDS_CODE;
 	if (r->offline_failures >= (long)cfg->offline_max_failures &&
 	    now - r->offline_fail_at < cfg->offline_failure_delay)
-		return OFF_PAUSED;
-	return OFF_OK;
+		return ALZ_OFF_PAUSED;
+	return ALZ_OFF_OK;
 }
 
 /* A record made only to count: for a user who never got in. */
@@ -277,7 +270,7 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 	case UPD_RESERVE:
 		if (name_record(r, existed, u->user) != ALZ_OK)
 			return ALZ_ERR_NOMEM;
-		if (throttled(u->cfg, r, now, &u->wait))
+		if (alz_login_throttled(u->cfg, r, now, &u->wait))
 			return ALZ_ERR_RATE_LIMITED;
 		if (r->nfail == ALZ_MAX_FAIL_TIMES) {
 			memmove(&r->fail_times[0], &r->fail_times[1],
@@ -292,8 +285,8 @@ edit_record(struct alz_record *r, bool existed, void *ctx)
 	case UPD_OFFLINE:
 		/* the API said nothing about the password: the throttle's count goes */
 		changed = uncount(r, u->reserved);
-		u->gate = offline_gate(u->cfg, r, now);
-		if (u->gate == OFF_OK) {
+		u->gate = alz_login_offline_gate(u->cfg, r, now);
+		if (u->gate == ALZ_OFF_OK) {
 			r->offline_failures++;
 			r->offline_fail_at = now;
 			changed = true;
@@ -546,14 +539,14 @@ try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct al
 		return outage;
 	}
 	switch (u->gate) {
-	case OFF_NO_WINDOW:
+	case ALZ_OFF_NO_WINDOW:
 		alz_log(u->lg, LOG_NOTICE, "offline: no online login inside offline_window; refused");
 		return outage;
-	case OFF_NEEDS_CODE:
+	case ALZ_OFF_NEEDS_CODE:
 		alz_log(u->lg, LOG_NOTICE, "offline: the API demands a code of this user and no local "
 			"TOTP is configured for the type; refused");
 		return outage;
-	case OFF_PAUSED:
+	case ALZ_OFF_PAUSED:
 		now = time(NULL);
 		snprintf(msg, sizeof(msg), "Too many failed offline logins. Try again in %ld seconds.",
 			 (long)(cfg->offline_failure_delay - (now - rec->offline_fail_at)));
@@ -562,7 +555,7 @@ try_offline(const struct alz_cache *cache, struct update_ctx *u, const struct al
 		alz_log(u->lg, LOG_NOTICE, "offline: %ld failures, pausing offline logins",
 			rec->offline_failures);
 		return ALZ_ERR_RATE_LIMITED;
-	case OFF_OK:
+	case ALZ_OFF_OK:
 		break;
 	}
 	alz_log(u->lg, LOG_DEBUG, "offline: attempt %ld of %lu counted; checking the verifier",

@@ -552,6 +552,7 @@ class Syslog:
         self.cond = threading.Condition(self.lock)
         self.synced = set()
         self.nsync = 0
+        self.file = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
         os.chmod(path, 0o666)
@@ -570,6 +571,26 @@ class Syslog:
                     self.cond.notify_all()
                 else:
                     self.lines.append(data.decode("utf-8", "replace"))
+                    self._write(data)
+
+    # "<PRI>Mmm dd hh:mm:ss TAG[PID]: MESSAGE", as glibc's syslog() sends it
+    _DATAGRAM = re.compile(rb"<(\d{1,3})>([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (.*)", re.S)
+
+    def _write(self, data):
+        m = self._DATAGRAM.match(data)
+        # rsyslog's "auth,authpriv.*" rule: facility 4 (auth) or 10 (authpriv)
+        if self.file is None or not m or int(m.group(1)) >> 3 not in (4, 10):
+            return
+        self.file.write(b"%s %s %s\n" % (m.group(2), socket.gethostname().encode(),
+                                         m.group(3).rstrip(b"\n")))
+        self.file.flush()
+
+    def mirror(self, path):
+        """From now on also append each auth and authpriv line to the file PATH as rsyslog
+        writes /var/log/auth.log ("Mmm dd hh:mm:ss HOST TAG[PID]: MESSAGE"); mark() and
+        since() return once every line before them is written."""
+        with self.lock:
+            self.file = open(path, "ab")
 
     def _sync(self):
         with self.lock:
@@ -684,6 +705,15 @@ class Bed:
                 f.write(text)
             os.chmod(p, mode)
             run(["mount", "--bind", p, "/etc/" + fname])
+
+    def auth_log(self):
+        """A namespace-private /var/log (tmpfs) whose auth.log the bed's syslog writes as
+        rsyslog would (Syslog.mirror): what pam_alianza-admin status reads. Returns its path."""
+        run(["mount", "-t", "tmpfs", "-o", "mode=755,size=16m", "tmpfs", "/var/log"])
+        path = "/var/log/auth.log"
+        self.syslog.mirror(path)
+        os.chmod(path, 0o640)
+        return path
 
     def _private_devlog(self):
         hostdev = os.path.join(self.tmp, "hostdev")
@@ -1146,6 +1176,10 @@ class Bed:
             self.syslog.sock.close()
         except OSError:
             pass
+        with self.syslog.lock:
+            if self.syslog.file is not None:
+                self.syslog.file.close()
+                self.syslog.file = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # mkcerts.sh DIR - make the throw-away TLS material used by tests/mock_api.py.
 #
-# Produces in DIR (mode 0700): ca, server, wronghost, untrusted and expired
-# certificate/key pairs (*.pem / *.key, keys 0600). Idempotent: if DIR/ca.pem
+# Produces in DIR (mode 0700): ca, server, wronghost, untrusted, expired and
+# soon certificate/key pairs (*.pem / *.key, keys 0600). The CA and server are
+# valid for 90 days (pam_alianza-admin status warns under 30), soon for 10. Idempotent: if DIR/ca.pem
 # already exists nothing is done. Only the openssl CLI is used; keys are never
 # printed. Keys are generated at test time and must never be committed.
 set -eu
@@ -19,7 +20,7 @@ mkdir -p "$(dirname "$dir")"
 exec 9>"$dir.lock"
 flock 9
 complete=yes
-for f in ca server wronghost untrusted expired; do
+for f in ca server wronghost untrusted expired soon; do
     [ -e "$dir/$f.pem" ] && [ -e "$dir/$f.key" -o "$f" = ca ] || complete=no
 done
 if [ "$complete" = yes ]; then
@@ -51,26 +52,28 @@ subjectAltName=$1
 EOF
 }
 
-# sign NAME CN SAN: CSR for DIR/NAME.key, signed by the test CA for 2 days.
+# sign NAME CN SAN [DAYS]: CSR for DIR/NAME.key, signed by the test CA for DAYS (2).
 sign() {
     newkey "$dir/$1.key"
     openssl req -new -key "$dir/$1.key" -subj "/CN=$2" -out "$tmp/$1.csr" 2>/dev/null
     leaf_ext "$3"
     openssl x509 -req -in "$tmp/$1.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-        -CAcreateserial -CAserial "$tmp/ca.srl" -days 2 -sha256 \
+        -CAcreateserial -CAserial "$tmp/ca.srl" -days "${4:-2}" -sha256 \
         -extfile "$tmp/leaf.ext" -out "$dir/$1.pem" 2>/dev/null
 }
 
 # --- test CA -------------------------------------------------------------
 newkey "$dir/ca.key"
-openssl req -x509 -new -key "$dir/ca.key" -sha256 -days 2 \
+openssl req -x509 -new -key "$dir/ca.key" -sha256 -days 90 \
     -subj "/CN=pam_alianza test CA" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -out "$dir/ca.pem" 2>/dev/null
 
 # --- leaves signed by the CA --------------------------------------------
-sign server localhost "IP:127.0.0.1,DNS:localhost"
+sign server localhost "IP:127.0.0.1,DNS:localhost" 90
+# the API behind a certificate that ends in 10 days: status warns of it
+sign soon localhost "IP:127.0.0.1,DNS:localhost" 10
 sign wronghost wrong.example "DNS:wrong.example"
 
 # --- self-signed, right names, but not issued by the test CA -------------

@@ -8,7 +8,7 @@ Usage:
 
 DIR is made by tests/mkcerts.sh. Every listener binds an ephemeral port; once
 all are listening the ports file is written atomically as JSON:
-    {"main", "untrusted", "wronghost", "expired", "tls10", "idp", "recorder",
+    {"main", "untrusted", "wronghost", "expired", "soon", "tls10", "idp", "recorder",
      "control", "pid"}
 ("tls10" is left out if this OpenSSL cannot be made to speak TLS 1.0/1.1).
 SIGTERM/SIGINT stop the mock with exit status 0 and remove the ports file.
@@ -46,6 +46,7 @@ Listeners:
   untrusted  the API behind a self-signed certificate
   wronghost  the API behind a CA-signed certificate for DNS:wrong.example
   expired    the API behind a CA-signed certificate that has expired
+  soon       the API behind a CA-signed certificate that expires in 10 days (main's: 90)
   tls10      the API, TLS 1.0/1.1 only
   idp        HTTPS (the main certificate), the test identity provider of single sign-on
              and the redirectUri's page (below); outside the fault modes and the request
@@ -1852,6 +1853,7 @@ def main():
     add("untrusted", APIHandler, tls_context(args.certs, "untrusted"))
     add("wronghost", APIHandler, tls_context(args.certs, "wronghost"))
     add("expired", APIHandler, tls_context(args.certs, "expired"))
+    add("soon", APIHandler, tls_context(args.certs, "soon"))
     try:
         add("tls10", APIHandler, tls_context(args.certs, "server", legacy=True))
     except (ssl.SSLError, ValueError) as e:
