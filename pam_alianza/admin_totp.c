@@ -80,6 +80,14 @@ emit(const char *s, size_t n)
 	}
 }
 
+/* What snprintf put in LINE (CAP bytes): K bytes, or what fit of them. */
+static void
+emit_line(const char *line, size_t cap, int k)
+{
+	if (k > 0)
+		emit(line, (size_t)k < cap ? (size_t)k : cap - 1);
+}
+
 /*
  * A name the usersfile and the app's label can hold, beyond the module's
  * rule: liboath splits a line's fields at blanks, and the Key Uri Format's
@@ -242,7 +250,7 @@ show_secret(const char *uri, const char *b32, const char *user)
 {
 	enum alz_qr_style style = ALZ_QR_ASCII;
 	const char *codeset, *term = getenv("TERM");
-	char line[URI_MAX + 64];
+	char line[URI_MAX + 128];
 	bool colour;
 	char *qr;
 	size_t len, i, n;
@@ -255,16 +263,18 @@ show_secret(const char *uri, const char *b32, const char *user)
 	colour = isatty(STDOUT_FILENO) && (term == NULL || strcmp(term, "dumb") != 0);
 	k = snprintf(line, sizeof(line), "Scan this with the authenticator app on %s's phone "
 		     "(the code holds the new secret):\n\n", user);
-	emit(line, (size_t)k);
+	emit_line(line, sizeof(line), k);
 	qr = alz_qr_draw(uri, style, colour, &len);
-	if (qr != NULL)
+	if (qr != NULL) {
 		emit(qr, len);
-	else
-		emit("(no QR code: out of memory)\n", 28);
+	} else {
+		k = snprintf(line, sizeof(line), "(no QR code: %s)\n", strerror(errno));
+		emit_line(line, sizeof(line), k);
+	}
 	wipe_free(qr, len);
 	k = snprintf(line, sizeof(line), "\n%s\n\nor type this key into the app (time-based, "
 		     "SHA1, 6 digits, 30 s):\n  ", uri);
-	emit(line, (size_t)k);
+	emit_line(line, sizeof(line), k);
 	/* groups of four letters, as the apps show a key */
 	for (i = 0, n = 0; b32[i] != '\0' && n + 3 < sizeof(line); i++) {
 		if (i > 0 && i % 4 == 0)
@@ -421,8 +431,8 @@ cmd_enroll(const struct alz_config *cfg, const struct alz_log *lg, const struct 
 		return ret;
 	alz_text_copy_safe(shown, sizeof(shown), name, ALZ_TEXT_VISIBLE);
 	/* refused before a secret is shown; the write checks again under the lock */
-	had = enrolled(file, name, lg);
-	if (had < 0 || !alz_totp_dir_safe(file, 0, lg)) {
+	had = enrolled(file, name, lg);	/* the file and its directory checked as the module does */
+	if (had < 0) {
 		fprintf(stderr, "error: %s cannot be used (see above); nothing done\n", file);
 		return EX_PROBLEM;
 	}
