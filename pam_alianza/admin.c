@@ -3,21 +3,19 @@
  * (status: admin_status.c).
  * Built from the same PAM-free library as the module (as Linux-PAM's faillock
  * command is built beside pam_faillock), so it reads the config exactly as
- * the module does.
+ * the module does. Its prompts are in admin_tty.c, the totp command in
+ * admin_totp.c.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,16 +61,17 @@ usage(FILE *f)
 		"  cache list          users with a cache record\n"
 		"  cache show USER     one record (never the token)\n"
 		"  cache purge [USER]  delete one record, or all, and log out every token it held\n"
-		"  status [--json]     each base_url reached with one TLS connection and no request\n"
-		"                      (time, TLS, certificate, days to expiry, key pin), the cache\n"
-		"                      (records, oldest online login, who could log in offline now),\n"
-		"                      the module's last decisions in the log\n"
+		"  totp enroll [--force] [--no-confirm] [--issuer NAME] USER\n"
+		"                      make USER a secret for the host's own TOTP (local_totp_file),\n"
+		"                      show it as a QR code, keep it once a code from it is typed\n"
+		"  totp list           users with a local TOTP secret (never the secret)\n"
+		"  totp remove USER    delete USER's local TOTP secret\n"
 		"--set applies a setting as a module argument would (e.g. allowed_user_types=...,\n"
 		"groups.supplier=sudo,adm).\n"
-		"--conf, --set, login, cache and status need a real uid of root (not a setuid one);\n"
+		"--conf, --set, login, cache, status and totp need a real uid of root (not a setuid one);\n"
 		"check needs root too (or the tool installed setuid root): it reads what the\n"
 		"module reads as root.\n"
-		"Exit: 0 ok, 1 problems found (check, status) or login refused, 2 usage, 3 unusable\n"
+		"Exit: 0 ok, 1 problems found (check, status), login or command refused, 2 usage, 3 unusable\n"
 		"config, 4 not root.\n");
 }
 
@@ -101,7 +100,8 @@ caller_allowed(const char *path, int nsets, const char *root_cmd)
 	}
 	if (root_cmd != NULL && (ruid != 0 || geteuid() != 0)) {
 		fprintf(stderr, "error: %s needs root (the real uid is %u): it reads and writes "
-			"the cache\n", root_cmd, ruid);
+			"%s\n", root_cmd, ruid, strcmp(root_cmd, "totp") == 0 ?
+			"the local TOTP file" : "the cache");
 		return EX_NOTROOT;
 	}
 	return EX_OK;
@@ -274,158 +274,6 @@ cmd_check(const struct alz_config *cfg, const char *path, bool configured)
 }
 
 /* ---- login */
-#define ANSWER_MAX 1024	/* bytes of one answer, the newline excluded */
-
-/* The signals that end or stop a prompt: echo is back on before they act. */
-static const int prompt_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU };
-#define N_PROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
-
-static volatile sig_atomic_t caught;
-
-static void
-on_prompt_signal(int sig)
-{
-	caught = sig;
-}
-
-/*
- * One line from FD into BUF. The prompt signals are blocked except inside
- * ppoll, so one that arrives is seen at once and never lands between the
- * check and a read that would then block. ALZ_ERR_CONV: EOF, an error or
- * a signal (caught is set); ALZ_ERR_INPUT: the line is longer than CAP - 1.
- */
-static enum alz_rc
-read_line(int fd, const sigset_t *wait_mask, char *buf, size_t cap)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	enum alz_rc rc = ALZ_ERR_CONV;
-	bool too_long = false;
-	size_t n = 0;
-	ssize_t got;
-	char ch = '\0';
-
-	for (;;) {
-		if (caught != 0)
-			goto out;
-		if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		got = read(fd, &ch, 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 || (got == 0 && n == 0 && !too_long))
-			goto out;
-		if (got == 0 || ch == '\n')
-			break;
-		if (n + 1 >= cap)
-			too_long = true;	/* read on to the newline, then refuse */
-		else
-			buf[n++] = ch;
-	}
-	rc = too_long ? ALZ_ERR_INPUT : ALZ_OK;
-out:
-	buf[n] = '\0';
-	explicit_bzero(&ch, sizeof(ch));
-	return rc;
-}
-
-/*
- * Ask on stderr once and read stdin, with echo off when it is a terminal.
- * Only settings tcgetattr really read are written back, and they are back
- * before a prompt signal can act: *SIG is the one that cut the prompt short.
- */
-static enum alz_rc
-ask_once(const char *prompt, char *buf, size_t cap, int *sig)
-{
-	struct sigaction sa, old_sa[N_PROMPT_SIGNALS];
-	struct termios old, quiet;
-	sigset_t block, wait_mask;
-	enum alz_rc rc;
-	bool echo_off;
-	size_t i;
-
-	caught = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_prompt_signal;	/* no SA_RESTART: ppoll returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (i = 0; i < N_PROMPT_SIGNALS; i++)
-		sigaddset(&block, prompt_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, &wait_mask);
-	for (i = 0; i < N_PROMPT_SIGNALS; i++) {
-		sigaction(prompt_signals[i], &sa, &old_sa[i]);
-		if (old_sa[i].sa_handler == SIG_IGN)	/* ignored by our caller: stays so */
-			sigaction(prompt_signals[i], &old_sa[i], NULL);
-	}
-	echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
-	if (echo_off) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-	}
-	if (!echo_off && isatty(STDIN_FILENO)) {
-		/* a terminal that keeps echoing would show the secret */
-		fputs("error: cannot turn echo off on this terminal; not asking\n", stderr);
-		rc = ALZ_ERR_CONV;
-	} else {
-		fputs(prompt, stderr);
-		fflush(stderr);
-		rc = read_line(STDIN_FILENO, &wait_mask, buf, cap);
-	}
-	if (echo_off) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	for (i = 0; i < N_PROMPT_SIGNALS; i++)
-		sigaction(prompt_signals[i], &old_sa[i], NULL);
-	*sig = caught;
-	sigprocmask(SIG_SETMASK, &wait_mask, NULL);
-	return rc;
-}
-
-/*
- * A signal that cut the prompt short is raised again once echo is back,
- * with the caller's disposition (Ctrl-C ends the tool as it would have);
- * after a stop (Ctrl-Z, then fg) the prompt starts over.
- */
-static enum alz_rc
-tty_ask(void *ctx, const char *prompt, char **answer)
-{
-	char buf[ANSWER_MAX + 1];
-	enum alz_rc rc;
-	int sig;
-
-	(void)ctx;
-	*answer = NULL;
-	for (;;) {
-		rc = ask_once(prompt, buf, sizeof(buf), &sig);
-		if (sig == 0)
-			break;
-		explicit_bzero(buf, sizeof(buf));
-		raise(sig);	/* unblocked now: acts before raise() returns */
-		if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
-			rc = ALZ_ERR_CONV;
-			break;
-		}
-	}
-	if (rc == ALZ_OK) {
-		*answer = strdup(buf);
-		if (*answer == NULL)
-			rc = ALZ_ERR_NOMEM;
-	}
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-static void
-tty_tell(void *ctx, bool error, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s%s\n", error ? "! " : "", msg);
-}
-
 /*
  * The module's gate, in its order: the name as it takes one, the local
  * account (getpwnam_r), then whom it handles (root, min_uid, ignore_users,
@@ -441,7 +289,7 @@ login_gate(const struct alz_config *cfg, const char *user, struct passwd *pwbuf,
 
 	*pw = NULL;
 	alz_text_copy_safe(name, sizeof(name), user, ALZ_TEXT_VISIBLE);
-	if (strlen(user) > ALZ_MAX_USER || !alz_text_ok(user, ALZ_TEXT_UTF8)) {
+	if (!alz_text_user(user)) {
 		printf("verdict: refused (%s is not a user name pam_alianza takes: the module "
 		       "refuses it; no request sent)\n", name);
 		return EX_PROBLEM;
@@ -467,7 +315,7 @@ login_gate(const struct alz_config *cfg, const char *user, struct passwd *pwbuf,
 		       "other modules (PAM_IGNORE) without a prompt; no request sent\n", name, why);
 		return EX_PROBLEM;
 	}
-	if (strlen((*pw)->pw_name) > ALZ_MAX_USER || !alz_text_ok((*pw)->pw_name, ALZ_TEXT_UTF8)) {
+	if (!alz_text_user((*pw)->pw_name)) {
 		printf("verdict: refused (NSS names the account something pam_alianza cannot take)\n");
 		return EX_PROBLEM;
 	}
@@ -477,7 +325,7 @@ login_gate(const struct alz_config *cfg, const char *user, struct passwd *pwbuf,
 static int
 cmd_login(const struct alz_config *cfg, bool configured, const char *user)
 {
-	struct alz_auth_io io = { tty_ask, tty_tell, NULL, NULL };
+	struct alz_auth_io io = { alz_admin_ask, alz_admin_tell, NULL, NULL };
 	/* the module's rule: run setuid, the tool trusts no failure its caller could cause */
 	struct alz_login_opts opts = { 0, getauxval(AT_SECURE) != 0 };
 	struct alz_login_result res;
@@ -498,7 +346,7 @@ cmd_login(const struct alz_config *cfg, bool configured, const char *user)
 	if (ret != EX_OK)
 		goto out;
 	ret = EX_PROBLEM;
-	if (tty_ask(NULL, "Password: ", &password) != ALZ_OK)
+	if (alz_admin_ask(NULL, "Password: ", &password) != ALZ_OK)
 		goto out;
 	/* the tool opens no session that could log the token out later: it goes at once */
 	run = *cfg;	/* shallow: cfg keeps ownership of every string */
@@ -780,7 +628,8 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	root_cmd = (argc == 2 && strcmp(argv[0], "login") == 0) ||
-		   (argc >= 1 && strcmp(argv[0], "cache") == 0) || status;
+		   (argc >= 1 && strcmp(argv[0], "cache") == 0) || status ||
+		   (argc >= 2 && strcmp(argv[0], "totp") == 0);
 	if (!check && !root_cmd) {
 		usage(stderr);
 		return EX_USAGE;
@@ -799,8 +648,10 @@ main(int argc, char **argv)
 		ret = cmd_check(&cfg, path, configured);
 	else if (status)
 		ret = alz_admin_status(&cfg, path, configured, argc == 2, &lg);
-	else if (argv[0][0] == 'l')
+	else if (strcmp(argv[0], "login") == 0)
 		ret = cmd_login(&cfg, configured, argv[1]);
+	else if (strcmp(argv[0], "totp") == 0)
+		ret = alz_admin_totp(&cfg, &lg, argc - 1, argv + 1);
 	else
 		ret = cmd_cache(&cfg, configured, argc - 1, argv + 1);
 	alz_config_free(&cfg);

@@ -20,6 +20,7 @@
 	X(ALZ_ERR_WRONG_CLIENT, "the client answered the code prompt with the password") \
 	X(ALZ_ERR_SYSTEM,     "system error") \
 	X(ALZ_ERR_NOT_FOUND,  "no such file or entry") \
+	X(ALZ_ERR_EXISTS,     "the entry exists already") \
 	X(ALZ_ERR_UNTRUSTED,  "a file or directory failed its owner, mode or type check") \
 	X(ALZ_ERR_NO_CACHE,   "the cache directory is missing or unsafe: no record is used") \
 	X(ALZ_ERR_BAD_RECORD, "a stored record is corrupt, another user's or of another format") \

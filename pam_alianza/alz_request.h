@@ -5,8 +5,8 @@
 #include <stdbool.h>
 
 #include "alz_config.h"
+#include "alz_text.h"	/* ALZ_MAX_USER */
 
-#define ALZ_MAX_USER 256	/* bytes of an API user name */
 #define ALZ_MAX_PASSWORD 512	/* bytes; PAM_MAX_RESP_SIZE */
 
 /*

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define ALZ_MAX_USER 256	/* bytes of a user name: the local one, and the API's */
+
 enum alz_text_kind {
 	/* 0x21-0x7e: tokens (they travel in a header), URLs, paths, config keys */
 	ALZ_TEXT_VISIBLE,
@@ -18,6 +20,13 @@ enum alz_text_kind {
 
 /* True when every byte of S is allowed in KIND (the empty string is). */
 bool alz_text_ok(const char *s, enum alz_text_kind kind);
+
+/*
+ * True when S is a user name the module takes (PAM_USER, the name NSS
+ * answers, a name the admin tool is given): at most ALZ_MAX_USER bytes of
+ * ALZ_TEXT_UTF8. Whether such an account exists is NSS's to say.
+ */
+bool alz_text_user(const char *s);
 
 /*
  * An https:// URL with a host, no user part ('@' in the authority) and no

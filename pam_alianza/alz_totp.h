@@ -10,6 +10,13 @@
 bool alz_code_well_formed(const char *code);
 
 /*
+ * FILE's directory is OWNER's and nobody else writes it (not a symlink):
+ * the rule the module checks before it reads the local TOTP file, and the
+ * admin tool before it writes one there. False: said in LG.
+ */
+bool alz_totp_dir_safe(const char *file, uid_t owner, const struct alz_log *lg);
+
+/*
  * Check CODE for local user USER against cfg->local_totp_file (the format
  * pam_oath uses: "HOTP/T30 user - hexsecret"), with cfg->local_totp_window
  * steps either side. liboath records the code it accepted, so a replayed

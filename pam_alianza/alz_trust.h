@@ -44,6 +44,14 @@ bool alz_trust_stat(const struct stat *st, const struct alz_trust *t, char why[A
 enum alz_rc alz_trust_read(const char *path, const struct alz_trust *t, size_t cap, bool text,
 			   char **buf, size_t *len, char why[ALZ_TRUST_WHY]);
 
+/*
+ * alz_trust_read on a file the caller opened (and keeps open, at its
+ * offset 0): for a writer that holds the file it read, as the local TOTP
+ * file's editor does. ALZ_ERR_NOT_FOUND is the caller's to say.
+ */
+enum alz_rc alz_trust_read_fd(int fd, const struct alz_trust *t, size_t cap, bool text,
+			      char **buf, size_t *len, char why[ALZ_TRUST_WHY]);
+
 /* Wipe and free what alz_trust_read gave (it may hold tokens). */
 void alz_trust_buf_free(char *buf, size_t len);
 

@@ -130,6 +130,7 @@ auth_code(enum alz_rc rc)
 		/* deliberate: an admin can stack [authinfo_unavail=...] */
 		return PAM_AUTHINFO_UNAVAIL;
 	case ALZ_ERR_NOT_FOUND:
+	case ALZ_ERR_EXISTS:
 	case ALZ_ERR_NO_CACHE:
 	case ALZ_ERR_BAD_RECORD:
 	case ALZ_ERR_NO_WINDOW:
@@ -365,7 +366,7 @@ alz_pam_local_user(struct alz_pam_ctx *c, struct passwd *pwbuf, char *buf, size_
 	enum alz_rc rc;
 	int err;
 
-	if (strlen(c->user) > ALZ_MAX_USER || !alz_text_ok(c->user, ALZ_TEXT_UTF8))
+	if (!alz_text_user(c->user))
 		return ALZ_ERR_NO_USER;
 	err = getpwnam_r(c->user, pwbuf, buf, buflen, &pw);
 	if (err != 0 && err != ENOENT && err != ESRCH) {
@@ -396,7 +397,7 @@ alz_pam_user_key(struct alz_pam_ctx *c, const char *pw_name)
 {
 	char asked[80], name[80];
 
-	if (strlen(pw_name) > ALZ_MAX_USER || !alz_text_ok(pw_name, ALZ_TEXT_UTF8)) {
+	if (!alz_text_user(pw_name)) {
 		alz_pam_log_safe(name, sizeof(name), pw_name);
 		alz_log(&c->lg, LOG_NOTICE, "NSS names the account %s: not a name pam_alianza "
 			"can take", name);

@@ -74,6 +74,12 @@ alz_text_ok(const char *s, enum alz_text_kind kind)
 	return true;
 }
 
+bool
+alz_text_user(const char *s)
+{
+	return s != NULL && strlen(s) <= ALZ_MAX_USER && alz_text_ok(s, ALZ_TEXT_UTF8);
+}
+
 void
 alz_text_copy_safe(char *dst, size_t cap, const char *src, enum alz_text_kind kind)
 {

@@ -52,9 +52,8 @@ alz_code_well_formed(const char *code)
 	return true;
 }
 
-/* Its directory: OWNER's, nobody else writes it. */
-static bool
-safe_dir(const char *file, uid_t owner, const struct alz_log *lg)
+bool
+alz_totp_dir_safe(const char *file, uid_t owner, const struct alz_log *lg)
 {
 	struct alz_trust trust = ALZ_TRUST_DIR(owner, false);
 	char *copy = strdup(file), why[ALZ_TRUST_WHY];
@@ -108,7 +107,7 @@ alz_totp_verify_local(const struct alz_config *cfg, const char *user, const char
 
 	if (!alz_code_well_formed(code))
 		return ALZ_ERR_2FA_INVALID;
-	if (file == NULL || !safe_dir(file, owner, lg) || !safe_file(file, owner, lg))
+	if (file == NULL || !alz_totp_dir_safe(file, owner, lg) || !safe_file(file, owner, lg))
 		return ALZ_ERR_CONFIG;
 	if (alz_lazylib_load(&oath_lib, "no local TOTP code can be checked", lg) == NULL)
 		return ALZ_ERR_SYSTEM;

@@ -47,30 +47,18 @@ alz_trust_buf_free(char *buf, size_t len)
 }
 
 enum alz_rc
-alz_trust_read(const char *path, const struct alz_trust *t, size_t cap, bool text, char **buf,
-	       size_t *len, char why[ALZ_TRUST_WHY])
+alz_trust_read_fd(int fd, const struct alz_trust *t, size_t cap, bool text, char **buf,
+		  size_t *len, char why[ALZ_TRUST_WHY])
 {
 	enum alz_rc rc = ALZ_ERR_UNTRUSTED;
 	struct stat st;
 	char *b = NULL;
 	size_t n = 0;
 	ssize_t got;
-	int fd;
 
 	*buf = NULL;
 	*len = 0;
 	why[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (t->nofollow ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return ALZ_ERR_NOT_FOUND;
-		if (errno == ELOOP && t->nofollow) {
-			snprintf(why, ALZ_TRUST_WHY, "a symlink");
-			return ALZ_ERR_UNTRUSTED;
-		}
-		snprintf(why, ALZ_TRUST_WHY, "cannot open: %s", strerror(errno));
-		return ALZ_ERR_SYSTEM;
-	}
 	/* decide on the opened file, not the name: no race with a swap */
 	if (fstat(fd, &st) != 0) {
 		snprintf(why, ALZ_TRUST_WHY, "cannot stat: %s", strerror(errno));
@@ -117,6 +105,31 @@ alz_trust_read(const char *path, const struct alz_trust *t, size_t cap, bool tex
 	rc = ALZ_OK;
 out:
 	alz_trust_buf_free(b, n < cap + 2 ? n + 1 : cap + 2);
+	return rc;
+}
+
+enum alz_rc
+alz_trust_read(const char *path, const struct alz_trust *t, size_t cap, bool text, char **buf,
+	       size_t *len, char why[ALZ_TRUST_WHY])
+{
+	enum alz_rc rc;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	why[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (t->nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ALZ_ERR_NOT_FOUND;
+		if (errno == ELOOP && t->nofollow) {
+			snprintf(why, ALZ_TRUST_WHY, "a symlink");
+			return ALZ_ERR_UNTRUSTED;
+		}
+		snprintf(why, ALZ_TRUST_WHY, "cannot open: %s", strerror(errno));
+		return ALZ_ERR_SYSTEM;
+	}
+	rc = alz_trust_read_fd(fd, t, cap, text, buf, len, why);
 	close(fd);
 	return rc;
 }

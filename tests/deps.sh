@@ -3,7 +3,8 @@
 #   demo  what tests/demo.sh needs: the build tools and libraries, Python and openssl
 #         for the mock API (no daemon, no sanitizer toolchain, no packaging tools)
 #   all   (default) what the whole test suite needs (tests/check.sh): the demo's list
-#         plus real sshd and sudo, paramiko, valgrind, clang, debhelper and lintian.
+#         plus real sshd and sudo, paramiko, zbarimg (reads totp enroll's QR code back),
+#         valgrind, clang, debhelper and lintian.
 #         On a systemd host installing openssh-server also starts Debian's sshd on
 #         port 22 (the tests never use it: they start their own on loopback).
 # deps.sh --list GROUP prints the group's packages and installs nothing.
@@ -12,8 +13,8 @@ set -eu
 
 DEMO="build-essential autoconf automake libtool pkg-config
 libpam0g-dev libpam-modules libcurl4-openssl-dev libssl-dev libcjson-dev liboath-dev libcrypt-dev
-python3 openssl util-linux mount ca-certificates"
-TESTS="curl openssh-server openssh-client sudo passwd python3-paramiko
+libqrencode-dev python3 openssl util-linux mount ca-certificates"
+TESTS="curl openssh-server openssh-client sudo passwd python3-paramiko zbar-tools
 valgrind clang libclang-rt-14-dev strace
 debhelper dpkg-dev lintian"
 

@@ -36,6 +36,26 @@ static const struct {
 	{ "control in UTF-8 text", "a\nb", ALZ_TEXT_UTF8, false },
 };
 
+/* The one user-name rule (the module's gate, the admin tool's commands). */
+static void
+user_names(void)
+{
+	char name[ALZ_MAX_USER + 2];
+
+	tap_ok(alz_text_user("alice"), "user name alice taken");
+	tap_ok(alz_text_user("j\xc3\xbcrgen"), "user name in UTF-8 taken");
+	tap_ok(!alz_text_user("x\n"), "user name with a newline refused");
+	tap_ok(!alz_text_user("a\tb"), "user name with a tab refused");
+	tap_ok(!alz_text_user("\xff"), "user name of invalid UTF-8 refused");
+	tap_ok(!alz_text_user(NULL), "no user name refused");
+	memset(name, 'a', ALZ_MAX_USER);
+	name[ALZ_MAX_USER] = '\0';
+	tap_ok(alz_text_user(name), "user name of ALZ_MAX_USER bytes taken");
+	name[ALZ_MAX_USER] = 'a';
+	name[ALZ_MAX_USER + 1] = '\0';
+	tap_ok(!alz_text_user(name), "user name of ALZ_MAX_USER + 1 bytes refused");
+}
+
 int
 main(void)
 {
@@ -58,5 +78,6 @@ main(void)
 	tap_ok(strcmp(buf, "0123456") == 0, "copy is capped and terminated (%s)", buf);
 	alz_text_copy_safe(buf, sizeof(buf), NULL, ALZ_TEXT_VISIBLE);
 	tap_ok(buf[0] == '\0', "NULL copies as empty");
+	user_names();
 	return tap_done();
 }
