@@ -652,7 +652,9 @@ print_text(const struct status *st, const char *path, bool configured)
 	if (st->dec.source == NULL) {
 		printf("last decisions: no log readable (%s, journalctl)\n", auth_log);
 	} else {
-		printf("last decisions (%s, newest last): %zu\n", st->dec.source, st->dec.n);
+		/* syslog(3) takes any tag from anybody: a line here is a hint, not evidence */
+		printf("last decisions (%s, newest last; syslog text any local user can also write): "
+		       "%zu\n", st->dec.source, st->dec.n);
 		for (k = 0; k < st->dec.n; k++)
 			printf("  %s\n", st->dec.line[k]);
 	}
@@ -757,6 +759,7 @@ print_json(const struct status *st, const char *path, bool configured, int code)
 	d = cJSON_AddObjectToObject(root, "decisions");
 	if (d != NULL) {
 		add_str(d, "source", st->dec.source);
+		cJSON_AddBoolToObject(d, "authenticated", false);	/* any user can log such text */
 		l = cJSON_AddArrayToObject(d, "lines");
 		for (k = 0; l != NULL && k < st->dec.n; k++)
 			cJSON_AddItemToArray(l, cJSON_CreateString(st->dec.line[k]));

@@ -31,7 +31,7 @@ struct alz_lazylib {
 	const char *(*check)(const void *table, char *why, size_t cap);
 	/* state, for alz_lazylib_load() only */
 	pthread_mutex_t lock;
-	int state;		/* 0 not tried, 1 loaded, -1 failed */
+	int state;		/* 0 not loaded (yet), 1 loaded, -1 unusable for good */
 	void *handle;
 	char why[256];
 };
@@ -43,9 +43,10 @@ struct alz_lazylib {
 
 /*
  * LIB's table, the library opened on the first call (once per process; it
- * stays loaded). NULL when it cannot be opened, lacks a function or fails
- * its check: LG (may be NULL) then gets one line naming the library, why,
- * and WHAT cannot be done without it.
+ * stays loaded). NULL when it cannot be opened (tried again on the next
+ * call: a long-lived host may have been short of descriptors or memory),
+ * lacks a function or fails its check (for good): LG (may be NULL) then
+ * gets one line naming the library, why, and WHAT cannot be done without it.
  */
 const void *alz_lazylib_load(struct alz_lazylib *lib, const char *what, const struct alz_log *lg);
 

@@ -459,19 +459,34 @@ alz_http_call(struct alz_http *h, enum alz_path endpoint, const char *body,
 }
 
 /*
+ * The calls that may be sent again, to the next base URL, after a 5xx: the
+ * first replica may have acted on the request before it failed, and only
+ * these are the same request twice (a log-in, a read). A code, an SSO code,
+ * a refresh token are single-use, and a password change or a logout is not
+ * to be made twice: for those a 5xx is the answer.
+ */
+static const bool repeat_after_5xx[ALZ_PATH_COUNT] = {
+	[ALZ_P_AUTHORIZE] = true,
+	[ALZ_P_USERINFO] = true,
+	[ALZ_P_JWT] = true,
+	[ALZ_P_SSO] = true,
+};
+
+/*
  * Worth trying the next base URL: this one could not be reached or not
  * trusted (connect refused or unreachable, name lookup, a connect deadline,
- * TLS), or answered 5xx. Never after the request may have reached the API
- * (a cut connection, a total deadline, any other status: that is an answer).
- * SENT: CURLINFO_PRETRANSFER_TIME_T was set, the request had begun to go
- * (also on a reused connection, whose connect times are 0).
+ * TLS), or answered 5xx to a call that may be repeated. Never after the
+ * request may have reached the API (a cut connection, a total deadline, any
+ * other status: that is an answer). SENT: CURLINFO_PRETRANSFER_TIME_T was
+ * set, the request had begun to go (also on a reused connection, whose
+ * connect times are 0).
  */
 static bool
-try_next(enum alz_rc rc, long status, bool sent)
+try_next(enum alz_path endpoint, enum alz_rc rc, long status, bool sent)
 {
 	switch (rc) {
 	case ALZ_OK:
-		return status >= 500 && status <= 599;
+		return status >= 500 && status <= 599 && repeat_after_5xx[endpoint];
 	case ALZ_ERR_CONNECT:
 	case ALZ_ERR_RESOLVE:
 	case ALZ_ERR_TLS:
@@ -482,6 +497,19 @@ try_next(enum alz_rc rc, long status, bool sent)
 	default:
 		return false;
 	}
+}
+
+/*
+ * A failure the person at the keyboard of sudo or su can cause (stop the
+ * process past a deadline, cut a handshake): login.c never lets one open the
+ * offline window there. Once one made us try the next URL, the call fails as
+ * it did unless a later URL answers: a refused second URL must not turn a
+ * stall the user caused into an outage.
+ */
+static bool
+caller_causable(enum alz_rc rc)
+{
+	return rc == ALZ_ERR_TIMEOUT || rc == ALZ_ERR_TLS || rc == ALZ_ERR_TLS_HANDSHAKE;
 }
 
 static long
@@ -561,6 +589,7 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 	long deadline, left;
 	unsigned tried, i = 0;
 	bool sent = false;
+	enum alz_rc caused = ALZ_OK;	/* the first failover past a failure a caller can cause */
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
@@ -641,7 +670,9 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 			out->status = 0;
 		}
 		rc = perform_one(h, bases->url[i], path, query, left, out, &sent);
-		if (tried + 1 < bases->n && try_next(rc, out->status, sent)) {
+		if (tried + 1 < bases->n && try_next(endpoint, rc, out->status, sent)) {
+			if (caused == ALZ_OK && caller_causable(rc))
+				caused = rc;
 			alz_log(h->lg, LOG_NOTICE, "API %s did not answer %s (%s); trying %s", bases->url[i],
 				path, rc == ALZ_OK ? "5xx" : alz_rc_name(rc),
 				bases->url[(i + 1) % bases->n]);
@@ -649,6 +680,9 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 		}
 		break;
 	}
+	/* no answer after such a failure: the call failed as that one did */
+	if (caused != ALZ_OK && (rc != ALZ_OK || (out->status >= 500 && out->status <= 599)))
+		rc = caused;
 	if (rc != ALZ_OK) {
 		h->answered = false;
 		alz_http_reply_free(out);

@@ -8,7 +8,12 @@
 
 #include "alz_lazylib.h"
 
-static void
+/*
+ * 1: loaded. -1: the library lacks a function or fails its check, which
+ * stays so for the process. 0: dlopen() failed, maybe for a while only (no
+ * descriptor or memory left in a long-lived host): tried again next time.
+ */
+static int
 open_lib(struct alz_lazylib *lib)
 {
 	void *h, *sym;
@@ -27,20 +32,21 @@ open_lib(struct alz_lazylib *lib)
 		e = dlerror();
 		snprintf(lib->why, sizeof(lib->why), "cannot load %s: %s", lib->soname,
 			 e != NULL ? e : "unknown error");
-		return;
+		return 0;
 	}
 	for (i = 0; i < lib->nsyms; i++) {
 		sym = dlsym(h, lib->syms[i].name);
 		if (sym == NULL) {
 			snprintf(lib->why, sizeof(lib->why), "%s has no %s", lib->soname,
 				 lib->syms[i].name);
-			return;
+			return -1;
 		}
 		memcpy((char *)lib->table + lib->syms[i].offset, &sym, sizeof(sym));
 	}
 	if (lib->check != NULL && lib->check(lib->table, lib->why, sizeof(lib->why)) != NULL)
-		return;
+		return -1;
 	lib->handle = h;
+	return 1;
 }
 
 static bool
@@ -49,10 +55,8 @@ loaded(struct alz_lazylib *lib)
 	bool ok;
 
 	pthread_mutex_lock(&lib->lock);
-	if (lib->state == 0) {
-		open_lib(lib);
-		lib->state = lib->handle != NULL ? 1 : -1;
-	}
+	if (lib->state == 0)
+		lib->state = open_lib(lib);
 	ok = lib->state == 1;
 	pthread_mutex_unlock(&lib->lock);
 	return ok;
