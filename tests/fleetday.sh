@@ -1,0 +1,47 @@
+#!/bin/sh
+# fleetday.sh [OUTDIR] [--users N] [--seed N] [--workers N] [--timeout S] [--connect-timeout S]
+#             [--sudo-as-root] - the fleet's day, simulated (Debian 12, as root).
+#
+# 50 users each log in once by ssh and call sudo 30 times over 8 hours, the clock moved by
+# libfaketime (Debian's faketime package) instead of sleeping: cached_auth_timeout off and at
+# 15 minutes, the sudo calls in bursts and evenly spread, then the same day with the API down
+# for 2 hours and offline_window at 8 hours. Prints API calls per ssh login and per sudo (by
+# endpoint), how the sudo calls went (online, cached, offline), the outage's claims with
+# PASS/FAIL, and writes OUTDIR (default BUILDDIR/bench/): fleetday.md, fleetday.json,
+# fleetday-events.tsv. Installs what it needs with apt-get (only what is missing), builds in
+# build/ (or uses $ALZ_BUILDDIR as built, which is what "make fleetday" passes), then runs
+# tests/fleetday.py in a private mount namespace: nothing on the host changes. A few minutes.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "fleetday.sh: needs root (a private mount namespace with its own /etc/shadow and /dev/log," \
+        "a setuid driver)" >&2
+    exit 1
+fi
+sh tests/deps.sh
+missing=""
+for p in faketime openssl; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "fleetday.sh: installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+if [ -z "${ALZ_BUILDDIR:-}" ]; then
+    sh tests/build.sh build
+    ALZ_BUILDDIR="$PWD/build"
+fi
+ALZ_SRCDIR=${ALZ_SRCDIR:-$PWD}
+export ALZ_BUILDDIR ALZ_SRCDIR
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk "BEGIN { exit !($load > 1.0) }"; then
+    echo "fleetday.sh: the load average is $load: the run takes longer (the counts do not change)" >&2
+fi
+exec /usr/bin/python3 tests/fleetday.py "$@"
