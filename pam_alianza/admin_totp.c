@@ -53,15 +53,6 @@ totp_usage(void)
 	      "       pam_alianza-admin totp remove USER\n", stderr);
 }
 
-static void
-wipe_free(char *p, size_t n)
-{
-	if (p == NULL)
-		return;
-	explicit_bzero(p, n);
-	free(p);
-}
-
 /* The output that holds the secret goes straight to the terminal: no stdio buffer keeps it. */
 static void
 emit(const char *s, size_t n)
@@ -271,7 +262,7 @@ show_secret(const char *uri, const char *b32, const char *user)
 		k = snprintf(line, sizeof(line), "(no QR code: %s)\n", strerror(errno));
 		emit_line(line, sizeof(line), k);
 	}
-	wipe_free(qr, len);
+	alz_secret_free_len(qr, len);
 	k = snprintf(line, sizeof(line), "\n%s\n\nor type this key into the app (time-based, "
 		     "SHA1, 6 digits, 30 s):\n  ", uri);
 	emit_line(line, sizeof(line), k);
@@ -477,7 +468,7 @@ out:
 	explicit_bzero(uri, sizeof(uri));
 	explicit_bzero(line, sizeof(line));
 	explicit_bzero(code, sizeof(code));
-	wipe_free(b32, b32_len);
+	alz_secret_free_len(b32, b32_len);
 	return ret;
 }
 

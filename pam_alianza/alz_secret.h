@@ -15,4 +15,14 @@ alz_secret_free(char *s)
 	}
 }
 
+/* Wipe the LEN bytes of a buffer that held a secret and free it; NULL is fine. */
+static inline void
+alz_secret_free_len(void *p, size_t len)
+{
+	if (p != NULL) {
+		explicit_bzero(p, len);
+		free(p);
+	}
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alz_secret.h"
 #include "alz_trust.h"
 
 bool
@@ -40,10 +41,7 @@ alz_trust_stat(const struct stat *st, const struct alz_trust *t, char why[ALZ_TR
 void
 alz_trust_buf_free(char *buf, size_t len)
 {
-	if (buf == NULL)
-		return;
-	explicit_bzero(buf, len);
-	free(buf);
+	alz_secret_free_len(buf, len);
 }
 
 enum alz_rc
