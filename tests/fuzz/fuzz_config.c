@@ -134,15 +134,23 @@ check_types(const struct alz_type_list *l)
 static void
 check_config(const struct alz_config *cfg)
 {
-	size_t i, len;
+	size_t i, j, len;
 
 	/* https only, a host, no trailing slash (the paths bring their own) */
-	FUZZ_CHECK(cfg->base_url != NULL);
-	FUZZ_CHECK(strncasecmp(cfg->base_url, "https://", 8) == 0);
-	len = strlen(cfg->base_url);
-	FUZZ_CHECK(len > 8 && cfg->base_url[len - 1] != '/');
-	FUZZ_CHECK(strpbrk(cfg->base_url + 8, "@?#") == NULL);
-	FUZZ_CHECK(fuzz_visible(cfg->base_url));
+	FUZZ_CHECK(cfg->base_urls.n >= 1 && cfg->base_urls.n <= ALZ_MAX_BASE_URLS);
+	for (i = 0; i < cfg->base_urls.n; i++) {
+		const char *u = cfg->base_urls.url[i];
+
+		FUZZ_CHECK(u != NULL);
+		FUZZ_CHECK(strncasecmp(u, "https://", 8) == 0);
+		len = strlen(u);
+		FUZZ_CHECK(len > 8 && len <= ALZ_MAX_BASE_URL_LEN && u[len - 1] != '/');
+		FUZZ_CHECK(strpbrk(u + 8, "@?#, \t") == NULL);
+		FUZZ_CHECK(fuzz_visible(u));
+		for (j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(cfg->base_urls.url[j], u) != 0);
+	}
+	FUZZ_CHECK(cfg->pinned_public_key == NULL || strncmp(cfg->pinned_public_key, "sha256//", 8) == 0);
 
 	/* milliseconds, from the key table's ranges; connect within the total */
 	FUZZ_CHECK(cfg->connect_timeout_ms >= 1000 && cfg->connect_timeout_ms <= 60000);
@@ -219,7 +227,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rc == ALZ_OK || rc == ALZ_ERR_CONFIG || rc == ALZ_NOT_CONFIGURED);
 		if (rc == ALZ_OK)
 			check_config(&cfg);
-		FUZZ_CHECK(rc != ALZ_NOT_CONFIGURED || cfg.base_url == NULL);
+		FUZZ_CHECK(rc != ALZ_NOT_CONFIGURED || cfg.base_urls.n == 0);
 	}
 	alz_config_free(&cfg);
 	return 0;
