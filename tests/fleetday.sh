@@ -5,9 +5,10 @@
 # 50 users each log in once by ssh and call sudo 30 times over 8 hours, the clock moved by
 # libfaketime (Debian's faketime package) instead of sleeping: cached_auth_timeout off and at
 # 15 minutes, the sudo calls in bursts and evenly spread, then the same day with the API down
-# for 2 hours and offline_window at 8 hours. Prints API calls per ssh login and per sudo (by
-# endpoint), how the sudo calls went (online, cached, offline), the outage's claims with
-# PASS/FAIL, and writes OUTDIR (default BUILDDIR/bench/): fleetday.md, fleetday.json,
+# (connections refused) 12:00-14:00 and offline_window at 8 hours, and a second episode at
+# 15:00-15:40 where the API hangs instead. Prints API calls per ssh login and per sudo (by
+# endpoint), how the sudo calls went (online, cached, offline), the three claims on the
+# outage with PASS/FAIL and the hang episode's apart, and writes OUTDIR (default BUILDDIR/bench/): fleetday.md, fleetday.json,
 # fleetday-events.tsv. Installs what it needs with apt-get (only what is missing), builds in
 # build/ (or uses $ALZ_BUILDDIR as built, which is what "make fleetday" passes), then runs
 # tests/fleetday.py in a private mount namespace: nothing on the host changes. A few minutes.
