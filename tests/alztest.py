@@ -737,17 +737,21 @@ class Bed:
         return Syslog("/dev/log")
 
     # -- the mock API
+    def mock_command(self, ports):
+        """The mock API's argv (a subclass may wrap it: tests/fleetday.py moves its clock)."""
+        return [PYTHON, os.path.join(SRCDIR, "tests", "mock_api.py")] + self.mock_args(ports)
+
+    def mock_args(self, ports):
+        return ["--certs", self.certs, "--users", os.path.join(SRCDIR, "tests", "fixtures", "users.json"),
+                "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout),
+                "--dialect", DIALECT]
+
     def start_mock(self):
         ports = os.path.join(self.tmp, "ports.json")
         if os.path.exists(ports):
             os.unlink(ports)
         self.mock_log = open(os.path.join(self.tmp, "mock.log"), "a")
-        self.mock = subprocess.Popen(
-            [PYTHON, os.path.join(SRCDIR, "tests", "mock_api.py"), "--certs", self.certs,
-             "--users", os.path.join(SRCDIR, "tests", "fixtures", "users.json"),
-             "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout),
-             "--dialect", DIALECT],
-            stdout=self.mock_log, stderr=self.mock_log)
+        self.mock = subprocess.Popen(self.mock_command(ports), stdout=self.mock_log, stderr=self.mock_log)
         deadline = time.time() + 10
         while not os.path.exists(ports):
             if time.time() > deadline or self.mock.poll() is not None:

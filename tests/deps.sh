@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh [demo|all] - install, with apt-get, what pam_alianza needs (Debian 12).
+# deps.sh [demo|all|bench] - install, with apt-get, what pam_alianza needs (Debian 12).
 #   demo  what tests/demo.sh needs: the build tools and libraries, Python and openssl
 #         for the mock API (no daemon, no sanitizer toolchain, no packaging tools)
 #   all   (default) what the whole test suite needs (tests/check.sh): the demo's list
@@ -7,6 +7,8 @@
 #         valgrind, clang, debhelper and lintian.
 #         On a systemd host installing openssh-server also starts Debian's sshd on
 #         port 22 (the tests never use it: they start their own on loopback).
+#   bench what tests/bench.sh and tests/fleetday.sh need: the suite's list plus gnuplot
+#         (the chart) and faketime (libfaketime moves the fleet day's clock).
 # deps.sh --list GROUP prints the group's packages and installs nothing.
 # Runs apt-get only when something is missing, so a second run costs nothing.
 set -eu
@@ -17,6 +19,7 @@ libqrencode-dev python3 openssl util-linux mount ca-certificates"
 TESTS="curl openssh-server openssh-client sudo passwd python3-paramiko zbar-tools
 valgrind clang libclang-rt-14-dev strace
 debhelper dpkg-dev lintian"
+BENCH="gnuplot-nox faketime"
 
 list=no
 if [ "${1:-}" = --list ]; then
@@ -26,7 +29,8 @@ fi
 case ${1:-all} in
     demo) PKGS=$DEMO ;;
     all) PKGS="$DEMO $TESTS" ;;
-    *) echo "usage: deps.sh [--list] [demo|all]" >&2; exit 2 ;;
+    bench) PKGS="$DEMO $TESTS $BENCH" ;;
+    *) echo "usage: deps.sh [--list] [demo|all|bench]" >&2; exit 2 ;;
 esac
 if [ "$list" = yes ]; then
     # shellcheck disable=SC2086

@@ -218,28 +218,13 @@ sys.exit(mock_api.main())
 
 
 class FleetBed(alztest.Bed):
-    def start_mock(self):
+    def mock_command(self, ports):
+        """The mock under MOCK_WRAPPER: its time.time() follows the fake clock (clock_file)."""
         self.clock_file = os.path.join(self.tmp, "mock-clock")
         with open(self.clock_file, "w") as f:
             f.write("0\n")
-        ports = os.path.join(self.tmp, "ports.json")
-        if os.path.exists(ports):
-            os.unlink(ports)
-        self.mock_log = open(os.path.join(self.tmp, "mock.log"), "a")
-        self.mock = subprocess.Popen(
-            [alztest.PYTHON, "-c", MOCK_WRAPPER, os.path.join(alztest.SRCDIR, "tests"), self.clock_file,
-             "--certs", self.certs,
-             "--users", os.path.join(alztest.SRCDIR, "tests", "fixtures", "users.json"),
-             "--ports-file", ports, "--handshake-timeout", str(self.handshake_timeout),
-             "--dialect", alztest.DIALECT],
-            stdout=self.mock_log, stderr=self.mock_log)
-        deadline = time.time() + 10
-        while not os.path.exists(ports):
-            if time.time() > deadline or self.mock.poll() is not None:
-                raise RuntimeError("mock API did not start; see " + self.mock_log.name)
-            time.sleep(0.02)
-        with open(ports) as f:
-            self.ports = json.load(f)
+        return ([alztest.PYTHON, "-c", MOCK_WRAPPER, os.path.join(alztest.SRCDIR, "tests"), self.clock_file]
+                + self.mock_args(ports))
 
     def set_clock(self, fake_epoch):
         tmp = self.clock_file + ".tmp"

@@ -20,19 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
         "a setuid driver)" >&2
     exit 1
 fi
-sh tests/deps.sh
-missing=""
-for p in faketime openssl; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "fleetday.sh: installing:$missing" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >&2
-fi
+sh tests/deps.sh bench
 
 if [ -z "${ALZ_BUILDDIR:-}" ]; then
     sh tests/build.sh build
