@@ -604,6 +604,33 @@ valid_pointers(const char *v)
 	return true;
 }
 
+/*
+ * A valid_pointers() list kept with one space between its pointers: a tab
+ * the file separated them with is no part of the value (nor of what
+ * pam_alianza-admin shows of it).
+ */
+static enum alz_rc
+set_pointers(struct alz_config *cfg, const struct key *k, const char *value)
+{
+	char buf[(ALZ_JPTR_MAX_LEN + 1) * ALZ_MAX_REPLY_AT + 1];
+	const char *p = value;
+	size_t len = 0, n;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t");	/* each <= ALZ_JPTR_MAX_LEN, at most ALZ_MAX_REPLY_AT */
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, p, n);
+		len += n;
+		p += n;
+	}
+	buf[len] = '\0';
+	return set_string(cfg, k, buf);
+}
+
 /* Printable text; surrounding double quotes keep leading/trailing spaces. */
 static enum alz_rc
 set_text(struct alz_config *cfg, const struct key *k, const char *value,
@@ -879,7 +906,7 @@ set_value(struct alz_config *cfg, const struct key *k, const char *value,
 			bad_value(lg, source, line, key, why);
 			return ALZ_ERR_CONFIG;
 		}
-		return set_string(cfg, k, value);
+		return set_pointers(cfg, k, value);
 	case K_HEADER:
 		if (!valid_header(value)) {
 			bad_value(lg, source, line, key,

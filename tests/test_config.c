@@ -198,6 +198,11 @@ test_dialect(void)
 	ok_rc(load_text(&cfg, BASE "reply_token =\n", 0600), ALZ_ERR_CONFIG, "an empty reply_token is refused");
 	alz_config_free(&cfg);
 	expect_ok("three error pointers", BASE "reply_error_code = /errorCode /error/code /err/c\n");
+	/* found by fuzz_config (crash-config-pointers-tab-separated.bin): a tab was kept */
+	ok_rc(load_text(&cfg, BASE "reply_error_code = /error/cod\t /errorCode\n", 0600), ALZ_OK,
+	      "pointers separated by a tab");
+	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/error/cod /errorCode", "... kept with one space between");
+	alz_config_free(&cfg);
 	expect_ok("header template with text around %t", BASE "token_header = Authorization: Token t=%t;\n");
 	expect_ok("an escaped pointer", BASE "reply_token = /a~1b/c~0d\n");
 }
