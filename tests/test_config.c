@@ -203,6 +203,10 @@ test_dialect(void)
 	      "pointers separated by a tab");
 	ok_str(cfg.replies[ALZ_R_ERROR_CODE], "/error/cod /errorCode", "... kept with one space between");
 	alz_config_free(&cfg);
+	/* found by fuzz_config too (crash-config-header-tab.bin) */
+	ok_rc(load_text(&cfg, BASE "token_header = Authorization: Bearer\t%t\n", 0600), ALZ_ERR_CONFIG,
+	      "a tab in token_header is refused");
+	alz_config_free(&cfg);
 	expect_ok("header template with text around %t", BASE "token_header = Authorization: Token t=%t;\n");
 	expect_ok("an escaped pointer", BASE "reply_token = /a~1b/c~0d\n");
 }
