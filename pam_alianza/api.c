@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alz_clock.h"
 #include "alz_api.h"
 #include "alz_request.h"
 #include "alz_secret.h"
@@ -99,15 +100,6 @@ sleep_ms(long ms)
 		;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* One exchange whose success has no body worth reading (logout, password change). */
 static enum alz_rc
 status_exchange(struct alz_http *h, enum alz_path ep, const char *body,
@@ -128,7 +120,7 @@ status_exchange(struct alz_http *h, enum alz_path ep, const char *body,
 enum alz_rc
 alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 {
-	long start = now_ms(), wait;
+	long start = alz_now_ms(), wait;
 	enum alz_rc rc;
 	int attempt;
 
@@ -140,7 +132,7 @@ alz_api_logout(struct alz_http *h, const char *token, struct alz_outcome *o)
 			break;
 		wait = o->retry_after >= 0 ? o->retry_after * 1000 : (long)BACKOFF_MS << attempt;
 		/* all tries together stay inside one call's deadline */
-		if (now_ms() - start + wait + 100 > h->cfg->timeout_ms)
+		if (alz_now_ms() - start + wait + 100 > h->cfg->timeout_ms)
 			break;
 		alz_api_error_free(&o->err);
 		sleep_ms(wait);

@@ -17,6 +17,7 @@
 /* types and constants only: the functions are looked up at run time (alz_curl_tls_sym) */
 #include <openssl/ssl.h>
 
+#include "alz_clock.h"
 #include "alz_curl.h"
 #include "alz_http.h"
 #include "alz_secret.h"
@@ -512,19 +513,37 @@ caller_causable(enum alz_rc rc)
 	return rc == ALZ_ERR_TIMEOUT || rc == ALZ_ERR_TLS || rc == ALZ_ERR_TLS_HANDSHAKE;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *
 alz_http_answered(const struct alz_http *h)
 {
 	return h->answered ? h->cfg->base_urls.url[h->base] : NULL;
+}
+
+/*
+ * curl_easy_perform() as set up, the new connections counted, the result as
+ * the module's code (logged at debug when a failure: BASE and PATH name it);
+ * *CC: libcurl's own code. B: the reply body, for its size cap (classify).
+ */
+static enum alz_rc
+perform(struct alz_http *h, const struct alz_body *b, const char *base, const char *path,
+	CURLcode *cc)
+{
+	long new_conns = 0, os_errno = 0;
+	enum alz_rc rc;
+
+	h->errbuf[0] = '\0';
+	*cc = h->lc->easy_perform(h->curl);
+	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
+	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	h->connections += new_conns;
+	rc = classify(*cc, os_errno, b);
+	/* our own TLS set-up failed: a local fault, not an unreachable API */
+	if (rc != ALZ_OK && h->tls_setup_failed)
+		rc = ALZ_ERR_SYSTEM;
+	if (rc != ALZ_OK)
+		alz_log(h->lg, LOG_DEBUG, "%s%s: %s (%s; errno %ld): %s", base, path,
+			h->lc->easy_strerror(*cc), h->errbuf, os_errno, alz_rc_name(rc));
+	return rc;
 }
 
 /* One exchange with one base URL: BASE + path [+ "?" QUERY]; out->status set on an answer. */
@@ -536,7 +555,6 @@ perform_one(struct alz_http *h, const char *base, const char *path, const char *
 	size_t ulen;
 	CURLcode cc;
 	curl_off_t total_us = 0, pretransfer_us = 0;
-	long new_conns = 0, os_errno = 0;
 	enum alz_rc rc;
 
 	*sent = false;
@@ -550,23 +568,12 @@ perform_one(struct alz_http *h, const char *base, const char *path, const char *
 	h->lc->easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, budget_ms);
 	h->lc->easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			   budget_ms < h->cfg->connect_timeout_ms ? budget_ms : h->cfg->connect_timeout_ms);
-	h->errbuf[0] = '\0';
-	cc = h->lc->easy_perform(h->curl);
+	rc = perform(h, &out->body, base, path, &cc);
 	h->lc->easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &total_us);
 	h->lc->easy_getinfo(h->curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
-	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
-	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
-	h->connections += new_conns;
 	out->elapsed_ms += (long)(total_us / 1000);
 	*sent = pretransfer_us > 0;
-	rc = classify(cc, os_errno, &out->body);
-	/* our own TLS set-up failed: a local fault, not an unreachable API */
-	if (rc != ALZ_OK && h->tls_setup_failed)
-		rc = ALZ_ERR_SYSTEM;
-	if (rc != ALZ_OK)
-		alz_log(h->lg, LOG_DEBUG, "%s%s: %s (%s; errno %ld): %s", base, path,
-			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
-	else
+	if (rc == ALZ_OK)
 		h->lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
 	if (query != NULL) {
 		explicit_bzero(url, strlen(url));	/* it carried a code */
@@ -656,10 +663,10 @@ alz_http_call_query(struct alz_http *h, enum alz_path endpoint, const char *quer
 	 * on one connection), then the others in order, all within the one
 	 * deadline `timeout` sets for the call.
 	 */
-	deadline = now_ms() + h->cfg->timeout_ms;
+	deadline = alz_now_ms() + h->cfg->timeout_ms;
 	for (tried = 0; tried < bases->n; tried++) {
 		i = (h->base + tried) % bases->n;
-		left = deadline - now_ms();
+		left = deadline - alz_now_ms();
 		if (left <= 0) {
 			rc = ALZ_ERR_TIMEOUT;
 			break;
@@ -714,7 +721,6 @@ alz_http_probe(struct alz_http *h, unsigned base, bool pin, struct alz_probe *ou
 	struct curl_tlssessioninfo *tls = NULL;
 	struct alz_body none = { NULL, 0, 0 };
 	curl_off_t connect_us = 0, tls_us = 0;
-	long new_conns = 0, os_errno = 0;
 	size_t got = 0;
 	enum alz_rc rc;
 	CURLcode cc;
@@ -730,24 +736,14 @@ alz_http_probe(struct alz_http *h, unsigned base, bool pin, struct alz_probe *ou
 	/* the connection and its handshake, then libcurl stops: no request line, no header */
 	h->lc->easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
 	h->lc->easy_setopt(h->curl, CURLOPT_URL, h->cfg->base_urls.url[base]);
-	h->errbuf[0] = '\0';
-	cc = h->lc->easy_perform(h->curl);
+	rc = perform(h, &none, h->cfg->base_urls.url[base], "", &cc);
 	h->lc->easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	h->lc->easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &tls_us);
-	h->lc->easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &new_conns);
-	h->lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
-	h->connections += new_conns;
 	out->connect_us = (long)connect_us;
 	out->tls_us = (long)tls_us;
 	out->pin_mismatch = cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
-	rc = classify(cc, os_errno, &none);
-	if (rc != ALZ_OK && h->tls_setup_failed)
-		rc = ALZ_ERR_SYSTEM;
-	if (rc != ALZ_OK) {
-		alz_log(h->lg, LOG_DEBUG, "%s: %s (%s; errno %ld): %s", h->cfg->base_urls.url[base],
-			h->lc->easy_strerror(cc), h->errbuf, os_errno, alz_rc_name(rc));
+	if (rc != ALZ_OK)
 		return rc;
-	}
 	/*
 	 * libcurl detaches a CONNECT_ONLY connection from the handle after
 	 * perform, and TLS_SSL_PTR then has none: one receive re-attaches it

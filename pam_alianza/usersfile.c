@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alz_clock.h"
 #include "alz_totp.h"
 #include "alz_trust.h"
 #include "alz_usersfile.h"
@@ -174,15 +175,6 @@ on_alarm(int sig)
 	alarms++;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * F_SETLKW on LK->fd for at most ALZ_USERSFILE_LOCK_WAIT seconds (an older
  * liboath that opened our lock file without O_EXCL may hold it a moment). A
@@ -271,7 +263,7 @@ wait_gone(const struct lock *lk, const struct alz_log *lg, long start, long *unl
 {
 	struct stat st;
 	struct timespec pause = { 0, POLL_MS * 1000000L };
-	long pid = lock_holder(lk->path, &st), now = now_ms();
+	long pid = lock_holder(lk->path, &st), now = alz_now_ms();
 
 	if (pid < 0)
 		return ALZ_OK;	/* gone: try again at once */
@@ -310,7 +302,7 @@ lock_take(const char *file, struct lock *lk, const struct alz_log *lg)
 	struct alz_trust trust = file_trust();
 	struct stat seen;
 	char why[ALZ_TRUST_WHY];
-	long start = now_ms(), unlocked_since = -1;
+	long start = alz_now_ms(), unlocked_since = -1;
 	bool said = false;
 	enum alz_rc rc;
 	int n;
