@@ -545,6 +545,8 @@ class Syslog:
 
     SENTINEL = b"\0alztest-sync:"
 
+    PASSCRED = False     # a subclass that reads the sender's credentials sets it (_receive)
+
     def __init__(self, path):
         self.path = path
         self.lines = []
@@ -554,15 +556,22 @@ class Syslog:
         self.nsync = 0
         self.file = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if self.PASSCRED:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.sock.bind(path)
         os.chmod(path, 0o666)
         t = threading.Thread(target=self._loop, daemon=True)
         t.start()
 
+    def _receive(self):
+        """One datagram: (its bytes, the line kept for it)."""
+        data = self.sock.recv(65536)
+        return data, data.decode("utf-8", "replace")
+
     def _loop(self):
         while True:
             try:
-                data = self.sock.recv(65536)
+                data, line = self._receive()
             except OSError:
                 return
             with self.cond:
@@ -570,7 +579,7 @@ class Syslog:
                     self.synced.add(data)
                     self.cond.notify_all()
                 else:
-                    self.lines.append(data.decode("utf-8", "replace"))
+                    self.lines.append(line)
                     self._write(data)
 
     # "<PRI>Mmm dd hh:mm:ss TAG[PID]: MESSAGE", as glibc's syslog() sends it

@@ -237,36 +237,15 @@ class PidSyslog(alztest.Syslog):
     """alztest's /dev/log listener, each line prefixed with its sender's process id, which the
     kernel attaches (SO_PASSCRED): the module's lines carry no pid of their own (no openlog)."""
 
-    def __init__(self, path):
-        self.path = path
-        self.lines = []
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-        self.synced = set()
-        self.nsync = 0
-        self.file = None         # alztest's copy of the lines to a file: not used here
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        threading.Thread(target=self._loop, daemon=True).start()
+    PASSCRED = True
 
-    def _loop(self):
-        while True:
-            try:
-                data, anc, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(struct.calcsize("iII")))
-            except OSError:
-                return
-            pid = 0
-            for level, kind, cdata in anc:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-                    pid = struct.unpack("iII", cdata[:struct.calcsize("iII")])[0]
-            with self.cond:
-                if data.startswith(self.SENTINEL):
-                    self.synced.add(data)
-                    self.cond.notify_all()
-                else:
-                    self.lines.append("%d\t%s" % (pid, data.decode("utf-8", "replace")))
+    def _receive(self):
+        data, anc, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(struct.calcsize("iII")))
+        pid = 0
+        for level, kind, cdata in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = struct.unpack("iII", cdata[:struct.calcsize("iII")])[0]
+        return data, "%d\t%s" % (pid, data.decode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------- a relay that can refuse or hold
